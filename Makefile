@@ -1,0 +1,35 @@
+# Bulkhead top-level Makefile.  Context: host build.
+#
+#   make                 build the modules (bulkhead.ko and the test-only
+#                        modules) against KDIR, with W=1
+#   make demo            the main job: build, boot the test machine on a
+#                        VT-x engine, show what happened (tests/demo)
+#   make check           every test (tests/run); closes "N passed, N failed"
+#   make clean
+#
+# KDIR defaults to the test machine's kernel, built and cached by
+# tests/lib/guest-kernel.sh; KDIR=/lib/modules/$(uname -r)/build builds
+# for the running host.
+KDIR ?= $(shell $(CURDIR)/tests/lib/guest-kernel.sh)
+W ?= 1
+
+all: modules
+
+modules:
+	@test -n "$(KDIR)" || { echo "make: no KDIR (guest kernel build failed?)" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=$(W) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/guest/modules W=$(W) modules
+
+check:
+	tests/run
+
+demo:
+	tests/demo
+
+clean:
+	rm -rf build
+	find . \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name 'modules.order' -o -name 'Module.symvers' \
+		-o -name '*.o.d' \) -not -path './.git/*' -delete
+
+.PHONY: all modules check demo clean

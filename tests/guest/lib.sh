@@ -1,0 +1,45 @@
+# lib.sh - helpers for guest-side suites (sourced by /bulkhead/suites/*.sh).
+# Context: guest user space (busybox sh).
+#
+# A suite prints KTAP subtest lines through these functions; /init indents
+# them and adds the suite's own result line.  The plan line is printed by
+# ktap_end (a trailing plan is valid KTAP).
+#   ktap_ok NAME                  ktap_fail NAME REASON
+#   ktap_skip NAME REASON         ktap_check NAME CMD...  (ok if CMD succeeds)
+#   ktap_diag TEXT                 ktap_end (call last)
+#   ktap_from_dmesg TAG           copy "TAG: ok N name" lines a test
+#                                 module printed into this suite
+BH_N=0
+BH_FAILED=0
+
+ktap_ok() { BH_N=$((BH_N + 1)); echo "ok $BH_N $1"; }
+ktap_fail() {
+	BH_N=$((BH_N + 1)); BH_FAILED=$((BH_FAILED + 1))
+	echo "not ok $BH_N $1 # $2"
+}
+ktap_skip() { BH_N=$((BH_N + 1)); echo "ok $BH_N $1 # SKIP $2"; }
+ktap_diag() { echo "# $*"; }
+ktap_check() {
+	name=$1; shift
+	if out=$("$@" 2>&1); then ktap_ok "$name"
+	else ktap_fail "$name" "$* failed: $(echo "$out" | tail -1)"; fi
+}
+# Re-number lines "TAG: ok N name" / "TAG: not ok N name # r" from dmesg.
+ktap_from_dmesg() {
+	dmesg | sed -n "s/^\[[^]]*\] $1: //p" > /tmp/ktap.$$
+	while read -r line; do
+		case "$line" in
+		"ok "*) ktap_ok "${line#ok [0-9]* }" ;;
+		"not ok "*)
+			rest=${line#not ok [0-9]* }
+			ktap_fail "${rest%% # *}" "${rest#* # }" ;;
+		"# "*) echo "$line" ;;
+		esac
+	done < /tmp/ktap.$$
+	rm -f /tmp/ktap.$$
+}
+ktap_end() {
+	echo "1..$BH_N"
+	[ "$BH_N" -gt 0 ] && [ "$BH_FAILED" = 0 ] && echo 0 > /tmp/suite.rc \
+		|| echo 1 > /tmp/suite.rc
+}
