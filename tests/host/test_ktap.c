@@ -58,8 +58,9 @@ static void flat_pass_fail_skip(void)
 static void nested_reports_leaves(void)
 {
 	int f;
-	const char *out = parse(
-		"KTAP version 1\n1..1\n"
+	const char *out;
+
+	out = parse("KTAP version 1\n1..1\n"
 		"    KTAP version 1\n    # Subtest: caps\n    1..2\n"
 		"    ok 1 vmx\n    ok 2 - ept\nok 1 caps\n", &f);
 
@@ -70,8 +71,9 @@ static void nested_reports_leaves(void)
 static void parent_fail_without_failing_child(void)
 {
 	int f;
-	const char *out = parse(
-		"KTAP version 1\n1..1\n"
+	const char *out;
+
+	out = parse("KTAP version 1\n1..1\n"
 		"    # Subtest: s\n    1..1\n    ok 1 x\nnot ok 1 s # crashed\n",
 		&f);
 
@@ -82,8 +84,9 @@ static void parent_fail_without_failing_child(void)
 static void short_subplan_fails(void)
 {
 	int f;
-	const char *out = parse(
-		"KTAP version 1\n1..1\n"
+	const char *out;
+
+	out = parse("KTAP version 1\n1..1\n"
 		"    # Subtest: s\n    1..3\n    ok 1 x\nok 1 s\n", &f);
 
 	UNIT_EXPECT_STR(out, "ok boot/s/x\n"
@@ -103,8 +106,9 @@ static void short_top_plan_fails(void)
 static void console_noise_ignored(void)
 {
 	int f;
-	const char *out = parse(
-		"[    1.234] random: crng init done\nKTAP version 1\n"
+	const char *out;
+
+	out = parse("[    1.234] random: crng init done\nKTAP version 1\n"
 		"1..1\n[    2.0] ok not a test\nok 1 a\r\n", &f);
 
 	UNIT_EXPECT_STR(out, "ok boot/a\n");
@@ -123,8 +127,9 @@ static void empty_is_failure(void)
 static void trailing_plan_accepted(void)
 {
 	int f;
-	const char *out = parse(
-		"KTAP version 1\n1..1\n    # Subtest: s\n    ok 1 x\n"
+	const char *out;
+
+	out = parse("KTAP version 1\n1..1\n    # Subtest: s\n    ok 1 x\n"
 		"    ok 2 y\n    1..2\nok 1 s\n", &f);
 
 	UNIT_EXPECT_STR(out, "ok boot/s/x\nok boot/s/y\n");

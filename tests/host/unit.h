@@ -46,21 +46,30 @@ static int unit_failed;
 	}								\
 } while (0)
 
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
+
+static inline int unit_run(const struct unit_case *cases, size_t n)
+{
+	size_t i;
+	int bad = 0;
+
+	printf("KTAP version 1\n1..%zu\n", n);
+	for (i = 0; i < n; i++) {
+		unit_failed = 0;
+		cases[i].fn();
+		printf("%sok %zu %s\n", unit_failed ? "not " : "", i + 1,
+		       cases[i].name);
+		bad |= unit_failed;
+	}
+	return bad;
+}
+
 #define UNIT_MAIN(cases)						\
 int main(void)								\
 {									\
-	size_t i, n = sizeof(cases) / sizeof(cases[0]);			\
-	int bad = 0;							\
-									\
-	printf("KTAP version 1\n1..%zu\n", n);				\
-	for (i = 0; i < n; i++) {					\
-		unit_failed = 0;					\
-		cases[i].fn();						\
-		printf("%sok %zu %s\n", unit_failed ? "not " : "",	\
-		       i + 1, cases[i].name);				\
-		bad |= unit_failed;					\
-	}								\
-	return bad;							\
+	return unit_run(cases, ARRAY_SIZE(cases));			\
 }
 
 #endif
