@@ -89,9 +89,11 @@ qemu-kvm | qemu-tcg)
 	else
 		accel=(-accel tcg -cpu max)
 	fi
+	# One socket per CPU: the BIOS MP table lists one CPU per socket and
+	# the test kernel has no ACPI, so "-smp 2" alone would show one CPU.
 	args=(-kernel "$kernel")
 	[ -n "$initrd" ] && args+=(-initrd "$initrd")
-	run qemu-system-x86_64 "${accel[@]}" -smp "$cpus" -m "$mem" \
+	run qemu-system-x86_64 "${accel[@]}" -smp "$cpus,sockets=$cpus" -m "$mem" \
 		-nodefaults -display none -no-reboot \
 		-serial "file:$out/serial.log" \
 		-device isa-debug-exit,iobase=0xf4,iosize=4 \
