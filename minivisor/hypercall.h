@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hypercall.h - the minivisor hypercall ABI (VMCALL), for the rest of
+ * Bulkhead (domains/, tests) and for the root-mode dispatcher.
+ *
+ * Context: the inline mv_hypercall() runs in the normal kernel, CPL 0, on
+ * a CPU that bulkhead.ko has virtualized; the constants and structs are
+ * shared with root mode (exit.c).
+ *
+ * Register convention:
+ *   in:  RAX = MV_HC(nr), RDI = a0, RSI = a1, RDX = a2
+ *   out: RAX = 0 or a negative errno (MV_E*), RDI/RSI/RDX = results
+ * Every other register is preserved.  A VMCALL from CPL > 0 gets #UD (as on
+ * bare metal); a VMCALL without the MV_HC_MAGIC tag returns -MV_ENOSYS.
+ * Calls act on the calling CPU only: run them on every CPU that needs them
+ * (EPT views are per CPU).
+ */
+#ifndef MV_HYPERCALL_H
+#define MV_HYPERCALL_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#endif
+
+#define MV_VERSION		0x00010000	/* 1.0.0 */
+#define MV_PING_SIGNATURE	0x564d4842	/* "BHMV" */
+#define MV_HC_MAGIC		0x4248564dULL	/* tag in RAX[63:32] */
+#define MV_HC(nr)		((MV_HC_MAGIC << 32) | (nr))
+
+enum mv_hypercall_nr {
+	/* out: a0 = MV_VERSION, a1 = CPU number, a2 = MV_PING_SIGNATURE */
+	MV_HC_PING		= 0,
+	/* a0 = guest-physical address of struct mv_hc_stats (in RAM, 8-byte
+	 * aligned), a1 = sizeof(struct mv_hc_stats)
+	 */
+	MV_HC_STATS		= 1,
+	/* a0 = the cookie bulkhead.ko was given at load: leave VMX on this
+	 * CPU and continue after the VMCALL natively (VMX off).
+	 * Internal to bulkhead.ko (domains must not call it).
+	 */
+	MV_HC_DEVIRT		= 2,
+	/* EPT views, per CPU.  View 0 is the identity view (read-only to
+	 * these calls); views 1..MV_MAX_VIEWS-1 are created on demand.
+	 * out: a0 = new view id (a clone of the identity view)
+	 */
+	MV_HC_VIEW_CREATE	= 3,
+	/* a0 = view, a1 = gpa (4K aligned), a2 = len (4K multiple) | perm
+	 * (MV_PERM_* in the low 3 bits).  The range must be mapped.
+	 */
+	MV_HC_VIEW_SET_PERM	= 4,
+	/* a0 = view or MV_VIEW_NONE, a1 = EPTP-list slot 1..MV_NR_SLOTS-1
+	 * (slot 0 is always the identity view; VMFUNC(0, slot) switches)
+	 */
+	MV_HC_VIEW_LOAD_SLOT	= 5,
+	/* a0 = view; refused (-MV_EBUSY) while loaded in a slot */
+	MV_HC_VIEW_DESTROY	= 6,
+	MV_HC_NR
+};
+
+/* errors, as negative values in RAX (Linux errno numbers) */
+#define MV_EPERM	1
+#define MV_ENOMEM	12
+#define MV_EFAULT	14
+#define MV_EBUSY	16
+#define MV_EINVAL	22
+#define MV_ENOSPC	28
+#define MV_ENOSYS	38
+
+#define MV_PERM_R	1
+#define MV_PERM_W	2
+#define MV_PERM_X	4
+#define MV_PERM_MASK	7
+
+#define MV_MAX_VIEWS	8
+#define MV_NR_SLOTS	8
+#define MV_VIEW_NONE	0xffffffffULL
+
+/* Basic exit reasons counted (SDM appendix C; 0..75) */
+#define MV_NR_EXIT_REASONS	76
+
+struct mv_hc_stats {
+	u64 cpu;
+	u64 exits;			/* all VM exits */
+	u64 by_reason[MV_NR_EXIT_REASONS];
+	u64 hypercalls;
+	u64 hc_errors;			/* hypercalls that returned an error */
+	u64 refused;			/* #UD/#GP injected to the guest */
+};
+
+#ifdef __KERNEL__
+struct mv_hc_result {
+	u64 a0, a1, a2;
+};
+
+/* Issue hypercall nr; returns RAX (0 or -MV_E*), results in *res. */
+static inline long mv_hypercall(u64 nr, u64 a0, u64 a1, u64 a2,
+				struct mv_hc_result *res)
+{
+	u64 rax = MV_HC(nr);
+
+	asm volatile("vmcall"
+		     : "+a" (rax), "+D" (a0), "+S" (a1), "+d" (a2)
+		     : : "memory", "cc");
+	if (res) {
+		res->a0 = a0;
+		res->a1 = a1;
+		res->a2 = a2;
+	}
+	return (long)rax;
+}
+#endif /* __KERNEL__ */
+
+#endif /* MV_HYPERCALL_H */

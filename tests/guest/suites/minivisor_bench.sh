@@ -1,0 +1,63 @@
+# minivisor_bench - VM exits per second per CPU (idle and busy, by
+# reason) and the overhead of running in VMX non-root: one workload timed
+# by the guest TSC (which follows the instruction count under Bochs) with
+# and without bulkhead.ko in the same boot.  Prints "# bench: ..." lines
+# and KTAP lines for the goals.  Context: guest user space (busybox sh).
+. /bulkhead/lib.sh
+M=/bulkhead/modules
+S=/sys/kernel/bulkhead/minivisor
+D=/sys/kernel/debug/bhtest_mv
+W=${BENCH_ROUNDS:-40}
+IDLE=10
+insmod $M/bhtest_mv.ko checks=0 || { ktap_fail bench "no bhtest_mv"; ktap_end; exit 0; }
+mhz=$(awk -F: '/^cpu MHz/ { print $2 + 0; exit }' /proc/cpuinfo)
+tsc() { cat $D/tsc; }
+# the workload: process creation, exec, pipes
+work() {
+	i=0
+	while [ $i -lt "$1" ]; do
+		sh -c 'echo x | cat > /dev/null'
+		i=$((i + 1))
+	done
+}
+# exits-table difference as "REASON d0 d1 ..." (per second with $3 s)
+delta() {
+	awk -v secs="$3" 'FNR == 1 { next }
+		NR == FNR { for (i = 2; i <= NF; i++) a[$1, i] = $i; next }
+		{ printf "%s", $1
+		  for (i = 2; i <= NF; i++) printf " %.1f", ($i - a[$1, i]) / secs
+		  printf "\n" }' "$1" "$2"
+}
+
+work 5		# warm-up
+t0=$(tsc); work $W; t1=$(tsc)
+insmod $M/bulkhead.ko || { ktap_fail bench "insmod bulkhead failed"; ktap_end; exit 0; }
+work 5
+cat $S/exits > /tmp/e0
+t2=$(tsc); work $W; t3=$(tsc)
+cat $S/exits > /tmp/e1
+sleep $IDLE
+cat $S/exits > /tmp/e2
+rmmod bulkhead
+t4=$(tsc); work $W; t5=$(tsc)
+
+busy_s=$(awk -v d=$((t3 - t2)) -v m="$mhz" 'BEGIN { print d / (m * 1e6) }')
+echo "# bench: busy workload: $W x sh -c 'echo x | cat', ${busy_s} s guest time, cpu MHz $mhz"
+echo "# bench: exits/s busy (reason, per CPU): $(head -1 /tmp/e1 | cut -d' ' -f2-)"
+delta /tmp/e0 /tmp/e1 "$busy_s" | sed 's/^/# bench:   busy /'
+echo "# bench: exits/s idle over $IDLE s:"
+delta /tmp/e1 /tmp/e2 $IDLE | sed 's/^/# bench:   idle /'
+idle_max=$(delta /tmp/e1 /tmp/e2 $IDLE | awk '{ for (i = 2; i <= NF; i++) s[i] += $i }
+	END { m = 0; for (i in s) if (s[i] > m) m = s[i]; print m }')
+hot=$(delta /tmp/e0 /tmp/e2 1 | awk '$1 ~ /^(MSR_READ|MSR_WRITE|CR_ACCESS)$/ { for (i = 2; i <= NF; i++) s += $i } END { print s + 0 }')
+native=$(( (t1 - t0 + t5 - t4) / 2 ))
+ratio=$(awk -v v=$((t3 - t2)) -v n=$native 'BEGIN { printf "%.4f", v / n }')
+echo "# bench: overhead: native $((t1 - t0)) / $((t5 - t4)) TSC ticks, virtualized $((t3 - t2)), ratio $ratio"
+if [ "$(awk -v m="$idle_max" 'BEGIN { print (m < 50) }')" = 1 ]; then ktap_ok idle_under_50_exits_per_s
+else ktap_fail idle_under_50_exits_per_s "max $idle_max exits/s per CPU idle"; fi
+if [ "$hot" = 0 ]; then ktap_ok no_msr_or_cr_exits
+else ktap_fail no_msr_or_cr_exits "$hot MSR/CR exits during the benchmark"; fi
+if [ "$(awk -v r="$ratio" 'BEGIN { print (r <= 1.02) }')" = 1 ]; then ktap_ok overhead_ratio_le_1.02
+else ktap_fail overhead_ratio_le_1.02 "ratio $ratio"; fi
+rmmod bhtest_mv
+ktap_end
