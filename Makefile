@@ -19,6 +19,8 @@ modules:
 	@test -n "$(KDIR)" || { echo "make: no KDIR (guest kernel build failed?)" >&2; exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) W=$(W) modules
 	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/guest/modules W=$(W) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/drivers-isolated W=$(W) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/domains/pks W=$(W) modules
 
 check:
 	tests/run

@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * bhtest_dom_code.S - the code of the test domain: one page of tiny
+ * functions that bhtest_dom.ko gives to a domain r-x and calls through the
+ * VMFUNC gate.
+ *
+ * Execution context: inside a domain (EPT view of the test domain), CPL 0,
+ * IF = 0.  Plain `ret` (no return thunk: kernel text is not executable in
+ * the domain's view).  Position independent.
+ */
+#include <linux/linkage.h>
+
+	.pushsection .text.bhtest_domain, "ax"
+	.balign 4096
+	.globl bhtest_dom_page
+bhtest_dom_page:
+
+/* long dom_nop(void) */
+SYM_FUNC_START(bhtest_dom_nop)
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_nop)
+
+/* long dom_add(a, b, c) = a + b + c */
+SYM_FUNC_START(bhtest_dom_add)
+	leaq	(%rdi, %rsi), %rax
+	addq	%rdx, %rax
+	ret
+SYM_FUNC_END(bhtest_dom_add)
+
+/* OR of every GPR the gate must have zeroed (not rdi/rsi/rdx/r10/rsp) */
+SYM_FUNC_START(bhtest_dom_regs)
+	orq	%rbx, %rax
+	orq	%rcx, %rax
+	orq	%rbp, %rax
+	orq	%r8, %rax
+	orq	%r9, %rax
+	orq	%r11, %rax
+	orq	%r12, %rax
+	orq	%r13, %rax
+	orq	%r14, %rax
+	orq	%r15, %rax
+	ret
+SYM_FUNC_END(bhtest_dom_regs)
+
+/* the domain trashes every callee-saved register and RFLAGS.IF stays 0 */
+SYM_FUNC_START(bhtest_dom_clobber)
+	movq	$-1, %rbx
+	movq	$-1, %rbp
+	movq	$-1, %r12
+	movq	$-1, %r13
+	movq	$-1, %r14
+	movq	$-1, %r15
+	movl	$7, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_clobber)
+
+/* *(u64 *)a = b; returns 0 */
+SYM_FUNC_START(bhtest_dom_store)
+	movq	%rsi, (%rdi)
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_store)
+
+/* returns *(u64 *)a */
+SYM_FUNC_START(bhtest_dom_load)
+	movq	(%rdi), %rax
+	ret
+SYM_FUNC_END(bhtest_dom_load)
+
+/* returns the stack pointer the domain runs on */
+SYM_FUNC_START(bhtest_dom_rsp)
+	movq	%rsp, %rax
+	ret
+SYM_FUNC_END(bhtest_dom_rsp)
+
+/* long dom_callout(idx, a, b) = kernel fn idx (a, b, 3) + 1, via the gate */
+SYM_FUNC_START(bhtest_dom_callout)
+	movq	%rdi, %rcx
+	movq	%rsi, %rdi
+	movq	%rdx, %rsi
+	movl	$3, %edx
+	movq	$0x1111, %rbx		/* callee-saved: must survive the call */
+	call	bh_vmf_out
+	cmpq	$0x1111, %rbx
+	jne	1f
+	incq	%rax
+	ret
+1:	movq	$-1, %rax
+	ret
+SYM_FUNC_END(bhtest_dom_callout)
+
+	.balign 4096, 0xcc
+	.globl bhtest_dom_page_end
+bhtest_dom_page_end:
+	.popsection

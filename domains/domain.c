@@ -1,0 +1,613 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * domain.c - protection domains on per-CPU EPT views: the ownership map
+ * of all RAM, per-CPU views built from it through the minivisor's
+ * hypercalls, the call into a domain through the VMFUNC gate, and the
+ * load-time scan that refuses an isolated driver (module name *_iso)
+ * containing VMFUNC, WRPKRU or XRSTOR bytes.
+ *
+ * Execution context: normal kernel (module bhdomains).  Process context,
+ * under bh_lock, except bh_domain_call() (any context) and the hypercall
+ * helpers, which run on each CPU in IPI context.
+ *
+ * EPT policy of a domain view, for now: the domain's own pages as given,
+ * the gate page r-x, the kernel read-only (owner map kernel_default = R:
+ * the CPU's page walks read the shared kernel page tables through the
+ * domain view), other domains' pages absent, everything above RAM absent.
+ */
+#include <linux/debugfs.h>
+#include <linux/err.h>
+#include <linux/gfp.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/slab.h>
+#include <linux/smp.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+#include "../minivisor/hypercall.h"
+#include "../trampolines/scan.h"
+#include "../trampolines/vmfunc_gate.h"
+#include "domain.h"
+#include "owner.h"
+
+#define BH_NAME			"bhdomains"
+#define BH_MAX_GRANTS		256
+#define BH_STACK_ORDER		2		/* 16 KiB per CPU */
+#define BH_ABOVE_RAM_END	(4ULL << 30)	/* MMIO below 4 GiB */
+
+static_assert(offsetof(struct bh_vmf_cpu, kernel_rsp) == BH_VMF_KERNEL_RSP);
+static_assert(offsetof(struct bh_vmf_cpu, domain_rsp) == BH_VMF_DOMAIN_RSP);
+static_assert(offsetof(struct bh_vmf_cpu, depth) == BH_VMF_DEPTH);
+static_assert(offsetof(struct bh_vmf_cpu, live) == BH_VMF_LIVE);
+static_assert(offsetof(struct bh_vmf_cpu, entries) == BH_VMF_ENTRIES);
+static_assert(offsetof(struct bh_vmf_cpu, bad_ecx) == BH_VMF_BAD_ECX);
+static_assert(offsetof(struct bh_vmf_cpu, bad_if) == BH_VMF_BAD_IF);
+static_assert(sizeof(struct bh_vmf_cpu) == BH_VMF_CPU_SIZE);
+static_assert(BH_PERM_R == MV_PERM_R && BH_PERM_W == MV_PERM_W &&
+	      BH_PERM_X == MV_PERM_X);
+
+struct bh_domain {
+	char name[32];
+	unsigned int id;
+	bool dead;
+	u64 view[BH_VMF_MAX_CPUS];	/* view id on each CPU */
+	void *stack[BH_VMF_MAX_CPUS];
+};
+
+static DEFINE_MUTEX(bh_lock);
+static struct bh_owner_map bh_map;
+static struct bh_page *bh_pages;
+static struct bh_grant bh_grants[BH_MAX_GRANTS];
+static struct bh_domain *bh_doms[BH_MAX_DOMAINS];
+static struct bh_vmf_cpu *bh_states;
+/* the domain whose view sits in EPTP slot BH_VMF_SLOT of each CPU */
+static struct bh_domain *bh_loaded[BH_VMF_MAX_CPUS];
+static u64 bh_ram_end;
+
+/* ---- hypercalls on a given CPU ---------------------------------------- */
+
+struct bh_hc {
+	u64 nr, a0, a1, a2;
+	long ret;
+	struct mv_hc_result res;
+};
+
+static void bh_hc_here(void *arg)
+{
+	struct bh_hc *h = arg;
+
+	h->ret = mv_hypercall(h->nr, h->a0, h->a1, h->a2, &h->res);
+}
+
+static long bh_hc_on(int cpu, u64 nr, u64 a0, u64 a1, u64 a2,
+		     struct mv_hc_result *res)
+{
+	struct bh_hc h = { .nr = nr, .a0 = a0, .a1 = a1, .a2 = a2 };
+	int err;
+
+	err = smp_call_function_single(cpu, bh_hc_here, &h, 1);
+	if (err)
+		return err;
+	if (res)
+		*res = h.res;
+	return h.ret;
+}
+
+/* ---- the ownership map and the views ---------------------------------- */
+
+static void bh_owner_log(void *ctx, const struct bh_owner_event *ev)
+{
+	char p[4];
+
+	pr_info(BH_NAME ": %s dom %u -> %u pfn %#llx+%llu %s\n",
+		bh_owner_op_name(ev->op), ev->from, ev->to, ev->pfn,
+		ev->npages, bh_perm_str(ev->perm, p));
+}
+
+static int bh_ram_range(struct resource *r, void *arg)
+{
+	if (r->end + 1 > bh_ram_end)
+		bh_ram_end = r->end + 1;
+	return 0;
+}
+
+/* one SET_PERM on every CPU's view of d */
+static int bh_view_set(struct bh_domain *d, u64 gpa, u64 len,
+		       unsigned int perm)
+{
+	int cpu;
+	long ret;
+
+	if (perm & BH_PERM_W)	/* EPT: write without read is invalid */
+		perm |= BH_PERM_R;
+	for_each_online_cpu(cpu) {
+		ret = bh_hc_on(cpu, MV_HC_VIEW_SET_PERM, d->view[cpu], gpa,
+			       len | perm, NULL);
+		if (ret) {
+			pr_err(BH_NAME ": domain %s cpu %d: set perm %#llx+%#llx %u refused: %ld\n",
+			       d->name, cpu, gpa, len, perm, ret);
+			return ret < 0 ? (int)ret : -EIO;
+		}
+	}
+	return 0;
+}
+
+/* make d's views match the map over [pfn, pfn + n) */
+static int bh_view_sync(struct bh_domain *d, u64 pfn, u64 n)
+{
+	struct bh_ept_change *c;
+	long i, cnt;
+	int ret = 0;
+
+	cnt = bh_owner_plan(&bh_map, d->id, pfn, n, NULL, 0);
+	if (cnt <= 0)
+		return cnt ? (int)cnt : 0;
+	c = kmalloc_array(cnt, sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	bh_owner_plan(&bh_map, d->id, pfn, n, c, cnt);
+	for (i = 0; i < cnt && !ret; i++)
+		ret = bh_view_set(d, c[i].gpa, c[i].len, c[i].perm);
+	kfree(c);
+	return ret;
+}
+
+/* every live domain's views over [pfn, pfn + n) */
+static int bh_sync_all(u64 pfn, u64 n)
+{
+	unsigned int i;
+	int ret;
+
+	for (i = 1; i < BH_MAX_DOMAINS; i++) {
+		if (!bh_doms[i])
+			continue;
+		ret = bh_view_sync(bh_doms[i], pfn, n);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static u64 bh_va_to_pfn(const void *va)
+{
+	if (is_vmalloc_addr(va) ||
+	    ((unsigned long)va >= MODULES_VADDR &&
+	     (unsigned long)va < MODULES_END))
+		return vmalloc_to_pfn(va);
+	return PHYS_PFN(__pa(va));
+}
+
+/* ---- domains ------------------------------------------------------------ */
+
+static void bh_domain_free(struct bh_domain *d)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		if (cpu >= BH_VMF_MAX_CPUS)
+			break;
+		if (bh_loaded[cpu] == d) {
+			bh_hc_on(cpu, MV_HC_VIEW_LOAD_SLOT, MV_VIEW_NONE,
+				 BH_VMF_SLOT, 0, NULL);
+			bh_loaded[cpu] = NULL;
+		}
+		if (d->view[cpu] != MV_VIEW_NONE)
+			bh_hc_on(cpu, MV_HC_VIEW_DESTROY, d->view[cpu], 0, 0,
+				 NULL);
+	}
+	if (bh_doms[d->id] == d) {
+		bh_owner_drop_domain(&bh_map, d->id);
+		bh_doms[d->id] = NULL;
+	}
+	for_each_possible_cpu(cpu)
+		if (cpu < BH_VMF_MAX_CPUS && d->stack[cpu])
+			free_pages((unsigned long)d->stack[cpu], BH_STACK_ORDER);
+	kfree(d);
+}
+
+static int bh_domain_setup(struct bh_domain *d)
+{
+	const char *g;
+	struct mv_hc_result res;
+	long ret;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		ret = bh_hc_on(cpu, MV_HC_VIEW_CREATE, 0, 0, 0, &res);
+		if (ret) {
+			pr_err(BH_NAME ": domain %s cpu %d: no EPT view: %ld\n",
+			       d->name, cpu, ret);
+			return ret < 0 ? (int)ret : -EIO;
+		}
+		d->view[cpu] = res.a0;
+		d->stack[cpu] = (void *)__get_free_pages(GFP_KERNEL |
+							 __GFP_ZERO,
+							 BH_STACK_ORDER);
+		if (!d->stack[cpu])
+			return -ENOMEM;
+		ret = bh_owner_assign(&bh_map, PHYS_PFN(__pa(d->stack[cpu])),
+				      1 << BH_STACK_ORDER, d->id,
+				      BH_PERM_R | BH_PERM_W);
+		if (ret)
+			return ret;
+	}
+	for (g = bh_vmf_gate_start; g < bh_vmf_gate_end; g += PAGE_SIZE) {
+		ret = bh_owner_grant(&bh_map, BH_DOM_KERNEL, d->id,
+				     bh_va_to_pfn(g), 1, BH_PERM_R | BH_PERM_X);
+		if (ret)
+			return ret;
+	}
+	ret = bh_view_sync(d, 0, bh_map.npages);
+	if (ret)
+		return ret;
+	if (bh_ram_end < BH_ABOVE_RAM_END &&
+	    bh_view_set(d, bh_ram_end, BH_ABOVE_RAM_END - bh_ram_end, 0))
+		pr_warn(BH_NAME ": domain %s: MMIO above RAM (%#llx..4G) stays mapped\n",
+			d->name, bh_ram_end);
+	/* the other domains must not see the new stacks */
+	for_each_online_cpu(cpu) {
+		ret = bh_sync_all(PHYS_PFN(__pa(d->stack[cpu])),
+				  1 << BH_STACK_ORDER);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+struct bh_domain *bh_domain_create(const char *name)
+{
+	struct bh_domain *d;
+	unsigned int id;
+	int cpu, ret;
+
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return ERR_PTR(-ENOMEM);
+	strscpy(d->name, name, sizeof(d->name));
+	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++)
+		d->view[cpu] = MV_VIEW_NONE;
+	if (num_possible_cpus() > BH_VMF_MAX_CPUS) {
+		kfree(d);
+		return ERR_PTR(-EOPNOTSUPP);
+	}
+	mutex_lock(&bh_lock);
+	for (id = 1; id < BH_MAX_DOMAINS && bh_doms[id]; id++)
+		;
+	if (id == BH_MAX_DOMAINS) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	d->id = id;
+	bh_doms[id] = d;
+	ret = bh_domain_setup(d);
+out:
+	if (ret) {
+		pr_err(BH_NAME ": domain %s: create failed: %d\n", name, ret);
+		if (d->id)
+			bh_domain_free(d);
+		else
+			kfree(d);
+		mutex_unlock(&bh_lock);
+		return ERR_PTR(ret);
+	}
+	mutex_unlock(&bh_lock);
+	pr_info(BH_NAME ": domain %s: id %u, views on %u CPUs\n", d->name,
+		d->id, num_online_cpus());
+	return d;
+}
+EXPORT_SYMBOL_GPL(bh_domain_create);
+
+/* assign a run of contiguous frames to d and update every view once */
+static int bh_domain_map_run(struct bh_domain *d, u64 pfn, u64 n,
+			     unsigned int perm)
+{
+	int ret = bh_owner_assign(&bh_map, pfn, n, d->id, perm);
+
+	if (ret) {
+		pr_err(BH_NAME ": domain %s cpu %d: refused pfn %#llx+%llu (pa %#llx): %d\n",
+		       d->name, raw_smp_processor_id(), pfn, n,
+		       pfn << PAGE_SHIFT, ret);
+		return ret;
+	}
+	return bh_sync_all(pfn, n);
+}
+
+int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
+		  unsigned int perm)
+{
+	const char *p = va, *end = (const char *)va + len;
+	u64 start = 0, n = 0;
+	int ret = 0;
+
+	if (!d || !PAGE_ALIGNED(va) || !PAGE_ALIGNED(len) || !len)
+		return -EINVAL;
+	mutex_lock(&bh_lock);
+	for (; p < end && !ret; p += PAGE_SIZE) {
+		u64 pfn = bh_va_to_pfn(p);
+
+		if (n && pfn == start + n) {
+			n++;
+			continue;
+		}
+		if (n)
+			ret = bh_domain_map_run(d, start, n, perm);
+		start = pfn;
+		n = 1;
+	}
+	if (!ret && n)
+		ret = bh_domain_map_run(d, start, n, perm);
+	mutex_unlock(&bh_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(bh_domain_map);
+
+long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
+		    unsigned long a1, unsigned long a2)
+{
+	struct bh_vmf_cpu *st;
+	int cpu = get_cpu();
+	long ret;
+
+	if (READ_ONCE(d->dead)) {
+		ret = -EIO;
+		goto out;
+	}
+	if (bh_loaded[cpu] != d) {
+		ret = mv_hypercall(MV_HC_VIEW_LOAD_SLOT, d->view[cpu],
+				   BH_VMF_SLOT, 0, NULL);
+		if (ret) {
+			pr_err(BH_NAME ": domain %s cpu %d: cannot load view: %ld\n",
+			       d->name, cpu, ret);
+			ret = -EIO;
+			goto out;
+		}
+		bh_loaded[cpu] = d;
+	}
+	st = &bh_states[cpu];
+	st->domain_rsp = (u64)d->stack[cpu] + (PAGE_SIZE << BH_STACK_ORDER);
+	ret = bh_vmf_enter(a0, a1, a2, (unsigned long)fn, st);
+	if (unlikely(st->bad_if)) {
+		st->bad_if = 0;
+		bh_domain_kill(d, cpu, (unsigned long)fn,
+			       "returned with interrupts enabled");
+		ret = -EIO;
+	}
+out:
+	put_cpu();
+	return ret;
+}
+EXPORT_SYMBOL_GPL(bh_domain_call);
+
+void bh_domain_kill(struct bh_domain *d, int cpu, u64 addr,
+		    const char *reason)
+{
+	pr_err(BH_NAME ": domain %s cpu %d: fault at %#llx: %s: domain dead, its I/O fails with -EIO\n",
+	       d->name, cpu, addr, reason);
+	WRITE_ONCE(d->dead, true);
+}
+EXPORT_SYMBOL_GPL(bh_domain_kill);
+
+void bh_domain_destroy(struct bh_domain *d)
+{
+	unsigned int i;
+
+	if (IS_ERR_OR_NULL(d))
+		return;
+	mutex_lock(&bh_lock);
+	WRITE_ONCE(d->dead, true);
+	bh_domain_free(d);
+	/* the freed pages are the kernel's again: readable by the others */
+	for (i = 1; i < BH_MAX_DOMAINS; i++)
+		if (bh_doms[i])
+			bh_view_sync(bh_doms[i], 0, bh_map.npages);
+	mutex_unlock(&bh_lock);
+}
+EXPORT_SYMBOL_GPL(bh_domain_destroy);
+
+u64 bh_domain_round_trips(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids ? READ_ONCE(bh_states[cpu].entries) : 0;
+}
+EXPORT_SYMBOL_GPL(bh_domain_round_trips);
+
+/* ---- kernel functions a domain may call (bh_vmf_out) -------------------- */
+
+#define BH_MAX_CALLS	32
+bh_vmf_out_fn bh_vmf_out_table[BH_MAX_CALLS];
+unsigned long bh_vmf_out_count;
+
+static long bh_call_gone(unsigned long a0, unsigned long a1,
+			 unsigned long a2);
+
+int bh_domain_add_call(bh_vmf_out_fn fn)
+{
+	int idx;
+
+	mutex_lock(&bh_lock);
+	for (idx = 0; idx < bh_vmf_out_count; idx++)
+		if (bh_vmf_out_table[idx] == fn ||
+		    bh_vmf_out_table[idx] == bh_call_gone)
+			break;
+	if (idx < bh_vmf_out_count) {
+		WRITE_ONCE(bh_vmf_out_table[idx], fn);
+		goto out;
+	}
+	if (bh_vmf_out_count == BH_MAX_CALLS) {
+		idx = -ENOSPC;
+		goto out;
+	}
+	bh_vmf_out_table[idx] = fn;
+	/* the entry before the count: bh_vmf_out reads them unlocked */
+	smp_store_release(&bh_vmf_out_count, idx + 1);
+out:
+	mutex_unlock(&bh_lock);
+	return idx;
+}
+EXPORT_SYMBOL_GPL(bh_domain_add_call);
+
+static long bh_call_gone(unsigned long a0, unsigned long a1,
+			 unsigned long a2)
+{
+	return -ENOENT;
+}
+
+void bh_domain_del_call(int idx)
+{
+	mutex_lock(&bh_lock);
+	if (idx >= 0 && idx < bh_vmf_out_count)
+		WRITE_ONCE(bh_vmf_out_table[idx], bh_call_gone);
+	mutex_unlock(&bh_lock);
+}
+EXPORT_SYMBOL_GPL(bh_domain_del_call);
+
+/* ---- load-time scan of isolated drivers --------------------------------- */
+
+static bool bh_is_isolated(const struct module *mod)
+{
+	size_t n = strlen(mod->name);
+
+	return n > 4 && !strcmp(mod->name + n - 4, "_iso");
+}
+
+/* refuse any VMFUNC/WRPKRU/XRSTOR bytes in [base, base + len) */
+static int bh_scan_text(const struct module *mod, const char *what,
+			const u8 *base, size_t len)
+{
+	struct bh_scan_hit hits[4];
+	size_t i, n;
+
+	n = bh_scan(base, len, (u64)base, hits, ARRAY_SIZE(hits));
+	for (i = 0; i < n && i < ARRAY_SIZE(hits); i++)
+		pr_err(BH_NAME ": refusing driver %s cpu %d: %s at %s+%#zx (%#lx) bytes %*ph\n",
+		       mod->name, raw_smp_processor_id(),
+		       bh_scan_kind_name(hits[i].kind), what, hits[i].off,
+		       (unsigned long)base + hits[i].off, hits[i].len,
+		       base + hits[i].off);
+	if (n > ARRAY_SIZE(hits))
+		pr_err(BH_NAME ": refusing driver %s: %zu more\n", mod->name,
+		       n - ARRAY_SIZE(hits));
+	return n ? -EPERM : 0;
+}
+
+static int bh_module_notify(struct notifier_block *nb, unsigned long action,
+			    void *data)
+{
+	struct module *mod = data;
+	int ret;
+
+	if (action != MODULE_STATE_COMING || !bh_is_isolated(mod))
+		return NOTIFY_DONE;
+	ret = bh_scan_text(mod, ".text", mod->core_layout.base,
+			   mod->core_layout.text_size);
+	if (!ret)
+		ret = bh_scan_text(mod, ".init.text", mod->init_layout.base,
+				   mod->init_layout.text_size);
+	if (!ret)
+		pr_info(BH_NAME ": driver %s: %u+%u text bytes scanned, clean\n",
+			mod->name, mod->core_layout.text_size,
+			mod->init_layout.text_size);
+	return notifier_from_errno(ret);
+}
+
+static struct notifier_block bh_module_nb = {
+	.notifier_call = bh_module_notify,
+};
+
+/* ---- /sys/kernel/debug/bhdomains/kill: "NAME" marks a domain dead -------- */
+
+static struct dentry *bh_debugfs;
+
+static ssize_t bh_kill_write(struct file *f, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	char name[32];
+	unsigned int i;
+	ssize_t ret = -ENOENT;
+
+	if (len == 0 || len >= sizeof(name))
+		return -EINVAL;
+	if (copy_from_user(name, ubuf, len))
+		return -EFAULT;
+	name[len] = '\0';
+	strim(name);
+	mutex_lock(&bh_lock);
+	for (i = 1; i < BH_MAX_DOMAINS; i++) {
+		if (bh_doms[i] && !strcmp(bh_doms[i]->name, name)) {
+			bh_domain_kill(bh_doms[i], raw_smp_processor_id(), 0,
+				       "killed through debugfs");
+			ret = len;
+		}
+	}
+	mutex_unlock(&bh_lock);
+	return ret;
+}
+
+static const struct file_operations bh_kill_fops = {
+	.owner = THIS_MODULE,
+	.write = bh_kill_write,
+};
+
+/* ---- module load/unload ------------------------------------------------- */
+
+static int __init bh_domains_init(void)
+{
+	struct mv_hc_result res;
+	u64 npages;
+	long ret;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		ret = bh_hc_on(cpu, MV_HC_PING, 0, 0, 0, &res);
+		if (ret || res.a2 != MV_PING_SIGNATURE) {
+			pr_err(BH_NAME ": cpu %d: no minivisor (ping %ld): load bulkhead.ko first\n",
+			       cpu, ret);
+			return -ENODEV;
+		}
+	}
+	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM |
+			    IORESOURCE_BUSY, 0, -1, NULL, bh_ram_range);
+	npages = PFN_UP(bh_ram_end);
+	if (!npages)
+		return -ENODEV;
+	bh_pages = vzalloc(array_size(npages, sizeof(*bh_pages)));
+	bh_states = kcalloc(nr_cpu_ids, sizeof(*bh_states), GFP_KERNEL);
+	if (!bh_pages || !bh_states) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	bh_owner_init(&bh_map, bh_pages, 0, npages, bh_grants, BH_MAX_GRANTS,
+		      bh_owner_log, NULL);
+	bh_map.kernel_default = BH_PERM_R;
+	for_each_possible_cpu(cpu)
+		if (cpu < BH_VMF_MAX_CPUS)
+			bh_vmf_cpus[cpu] = &bh_states[cpu];
+	ret = register_module_notifier(&bh_module_nb);
+	if (ret)
+		goto out;
+	bh_debugfs = debugfs_create_dir(BH_NAME, NULL);
+	debugfs_create_file("kill", 0200, bh_debugfs, NULL, &bh_kill_fops);
+	pr_info(BH_NAME ": ready: %llu pages of RAM tracked, gate at %#lx\n",
+		npages, (unsigned long)bh_vmf_gate_start);
+	return 0;
+out:
+	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
+	kfree(bh_states);
+	vfree(bh_pages);
+	return ret;
+}
+
+static void __exit bh_domains_exit(void)
+{
+	debugfs_remove_recursive(bh_debugfs);
+	unregister_module_notifier(&bh_module_nb);
+	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
+	kfree(bh_states);
+	vfree(bh_pages);
+}
+
+module_init(bh_domains_init);
+module_exit(bh_domains_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Bulkhead: protection domains on EPT views");

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * domain.h - protection domains on per-CPU EPT views (module bhdomains).
+ *
+ * Execution context: normal kernel, process context (may sleep), except
+ * bh_domain_call(), which may run in any context that may be preempted
+ * or not (it disables preemption itself).
+ */
+#ifndef BH_DOMAIN_H
+#define BH_DOMAIN_H
+
+#include <linux/types.h>
+
+struct bh_domain;
+
+/*
+ * A new domain: per-CPU EPT views in which the kernel is read-only, other
+ * domains' pages are absent, the gate page is executable, and a private
+ * stack per CPU is writable.  ERR_PTR on failure (dmesg says why).
+ */
+struct bh_domain *bh_domain_create(const char *name);
+/* give [va, va + len) (page aligned, kernel or module memory) to d */
+int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
+		  unsigned int perm);
+/*
+ * Run fn(a0, a1, a2) inside d on this CPU through the VMFUNC gate;
+ * fn's return value, or -EIO if d is dead, -EBUSY if nested too deep.
+ */
+long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
+		    unsigned long a1, unsigned long a2);
+/*
+ * A fault of d (the minivisor's fault entry will call this, see
+ * ABI-REQUESTS.md #1): one dmesg line naming domain, CPU, address and
+ * reason; every later bh_domain_call on d returns -EIO at once.
+ */
+void bh_domain_kill(struct bh_domain *d, int cpu, u64 addr,
+		    const char *reason);
+/* tear the views down and give every page back to the kernel */
+void bh_domain_destroy(struct bh_domain *d);
+/*
+ * Make fn callable from domains by bh_vmf_out(a0, a1, a2, idx); returns
+ * idx (the same for the same fn) or -ENOSPC.  fn runs in the kernel view
+ * with interrupts and preemption off and gets only by-value arguments.
+ * Remove it with bh_domain_del_call() before fn's module unloads.
+ */
+int bh_domain_add_call(long (*fn)(unsigned long a0, unsigned long a1,
+				  unsigned long a2));
+/* idx calls nothing any more (-ENOENT); call before fn's module goes */
+void bh_domain_del_call(int idx);
+/* completed gate round trips on cpu */
+u64 bh_domain_round_trips(unsigned int cpu);
+
+#endif /* BH_DOMAIN_H */

@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmfunc_gate.S - kernel -> domain -> kernel gate with VMFUNC leaf 0.
+ *
+ * Execution context: the gate page.  bh_vmf_enter starts in the kernel
+ * view (normal kernel, CPL 0), the domain's function runs in the domain
+ * view, and .Lvmf_return runs first in the domain view, then in the
+ * kernel view.  The whole page is mapped executable in both views; it is
+ * the only code the domain view may execute besides the domain's own.
+ *
+ * Kernel stack while the domain runs (top first), saved RSP points at r15:
+ *	return address, rflags, rbp, rbx, r12, r13, r14, r15
+ * Domain stack: st->domain_rsp, then the return address .Lvmf_return.
+ *
+ * Defences (see vmfunc_gate.h for the contract):
+ *   - ECX is compared with the constant slot after each VMFUNC: a jump to
+ *     the entry VMFUNC with a forged ECX stops at ud2; the exit VMFUNC loops
+ *     until slot 0 is live (a forged ECX there cannot keep a domain view).
+ *   - RSP after the exit comes only from the per-CPU saved slot, found by
+ *     the CPU number in TSC_AUX (RDTSCP), never from %gs or the domain.
+ *   - depth == 0 on the return path (a domain jumping into the exit without
+ *     an entry) stops at ud2 in the kernel view.
+ *   - IF: the domain runs with IF = 0; if it comes back with IF = 1 the
+ *     gate disables interrupts again and counts it in st->bad_if (the
+ *     caller treats that as a fault of the domain); RFLAGS is then
+ *     restored from the kernel stack.
+ *   - every GPR the other side must not see is zeroed on both crossings.
+ */
+#include <linux/linkage.h>
+#include <asm/export.h>
+#include <linux/errno.h>
+#include <asm/nospec-branch.h>
+#include <asm/processor-flags.h>
+#include "vmfunc_gate.h"
+#include "mpk_gate.h"
+
+	.pushsection .text.bh_vmf_gate, "ax"
+	.balign 4096
+	.globl bh_vmf_gate_start
+bh_vmf_gate_start:
+
+/*
+ * long bh_vmf_enter(a0 = rdi, a1 = rsi, a2 = rdx, fn = rcx, st = r8)
+ */
+SYM_FUNC_START(bh_vmf_enter)
+	pushfq
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	cli
+	movq	BH_VMF_DEPTH(%r8), %rax
+	cmpq	$BH_VMF_MAX_DEPTH, %rax
+	jae	.Lvmf_busy
+	movq	%rsp, BH_VMF_KERNEL_RSP(%r8, %rax, 8)
+	incq	BH_VMF_DEPTH(%r8)
+	movq	$1, BH_VMF_LIVE(%r8)
+	movq	BH_VMF_DOMAIN_RSP(%r8), %r11
+	movq	%rcx, %r10
+	xorl	%eax, %eax
+	movl	$BH_VMF_SLOT, %ecx
+	BH_GATE_SITE vmf_enter
+	vmfunc
+	cmpl	$BH_VMF_SLOT, %ecx
+	jne	.Lvmf_bad_enter
+	/* domain view: its stack, nothing of the kernel in registers */
+	movq	%r11, %rsp
+	xorl	%eax, %eax
+	xorl	%ebx, %ebx
+	xorl	%ecx, %ecx
+	xorl	%ebp, %ebp
+	xorl	%r8d, %r8d
+	xorl	%r9d, %r9d
+	xorl	%r11d, %r11d
+	xorl	%r12d, %r12d
+	xorl	%r13d, %r13d
+	xorl	%r14d, %r14d
+	xorl	%r15d, %r15d
+	ANNOTATE_RETPOLINE_SAFE
+	call	*%r10
+.Lvmf_return:
+	/* domain view (or a forged jump here): back to slot 0 */
+	movq	%rax, %r8
+1:	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	BH_GATE_SITE vmf_exit
+	vmfunc
+	testl	%ecx, %ecx
+	jnz	1b
+	/* kernel view: this CPU's state from TSC_AUX, RSP from its slot */
+	rdtscp
+	andl	$0xfff, %ecx
+	cmpl	$BH_VMF_MAX_CPUS, %ecx
+	jae	.Lvmf_bad_return
+	leaq	bh_vmf_cpus(%rip), %rdx
+	movq	(%rdx, %rcx, 8), %rdx
+	testq	%rdx, %rdx
+	jz	.Lvmf_bad_return
+	movq	BH_VMF_DEPTH(%rdx), %rax
+	testq	%rax, %rax
+	jz	.Lvmf_bad_return
+	decq	%rax
+	movq	%rax, BH_VMF_DEPTH(%rdx)
+	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
+	movq	$0, BH_VMF_KERNEL_RSP(%rdx, %rax, 8)
+	/* IF check: the domain must not have enabled interrupts */
+	pushfq
+	popq	%rcx
+	testl	$X86_EFLAGS_IF, %ecx
+	jz	3f
+	cli
+	incq	BH_VMF_BAD_IF(%rdx)
+3:
+	testq	%rax, %rax
+	jnz	2f
+	movq	$0, BH_VMF_LIVE(%rdx)
+2:	incq	BH_VMF_ENTRIES(%rdx)
+	movq	%r8, %rax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	xorl	%esi, %esi
+	xorl	%edi, %edi
+	xorl	%r8d, %r8d
+	xorl	%r9d, %r9d
+	xorl	%r10d, %r10d
+	xorl	%r11d, %r11d
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	popfq
+	RET
+
+.Lvmf_busy:
+	movq	$-EBUSY, %rax
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	popfq
+	RET
+
+	/* a forged entry index: never run on in an unknown view */
+.Lvmf_bad_enter:
+	ud2
+	/* exit without a live entry: the kernel view, an untrusted RSP */
+.Lvmf_bad_return:
+	ud2
+SYM_FUNC_END(bh_vmf_enter)
+
+/*
+ * long bh_vmf_out(a0 = rdi, a1 = rsi, a2 = rdx, idx = rcx)
+ *
+ * Domain -> kernel call, made by domain code while bh_vmf_enter is live on
+ * this CPU: runs bh_vmf_out_table[idx](a0, a1, a2) in the kernel view on
+ * the kernel stack below the entry's saved RSP, and returns its RAX.
+ * idx is bounds-checked against bh_vmf_out_count; the kernel function gets
+ * only the three by-value arguments and must check them.  The domain's
+ * callee-saved registers are kept on its own stack; on return every other
+ * GPR but RAX is zero.  A kernel -> domain call made from the kernel
+ * function nests (depth + 1) and runs below the current domain RSP.
+ *
+ * Kernel stack during the call (top first), below kernel_rsp[depth - 1]:
+ *	st->domain_rsp (previous), domain RSP, st
+ */
+SYM_FUNC_START(bh_vmf_out)
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, %r11
+	movq	%rcx, %r10
+	movq	%rdx, %r9
+1:	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	BH_GATE_SITE vmf_out
+	vmfunc
+	testl	%ecx, %ecx
+	jnz	1b
+	/* kernel view: this CPU's state, a live entry, the kernel stack */
+	rdtscp
+	andl	$0xfff, %ecx
+	cmpl	$BH_VMF_MAX_CPUS, %ecx
+	jae	.Lvmf_bad_out
+	leaq	bh_vmf_cpus(%rip), %rdx
+	movq	(%rdx, %rcx, 8), %rbx
+	testq	%rbx, %rbx
+	jz	.Lvmf_bad_out
+	movq	BH_VMF_DEPTH(%rbx), %rax
+	testq	%rax, %rax
+	jz	.Lvmf_bad_out
+	movq	BH_VMF_KERNEL_RSP - 8(%rbx, %rax, 8), %rsp
+	pushq	BH_VMF_DOMAIN_RSP(%rbx)
+	pushq	%r11
+	pushq	%rbx
+	movq	%r11, BH_VMF_DOMAIN_RSP(%rbx)
+	/* idx < bh_vmf_out_count, else -ENOENT */
+	movq	$-ENOENT, %rax
+	cmpq	bh_vmf_out_count(%rip), %r10
+	jae	2f
+	leaq	bh_vmf_out_table(%rip), %rax
+	movq	(%rax, %r10, 8), %r10
+	movq	%r9, %rdx
+	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	xorl	%r8d, %r8d
+	xorl	%r9d, %r9d
+	xorl	%r11d, %r11d
+	xorl	%ebx, %ebx
+	xorl	%ebp, %ebp
+	xorl	%r12d, %r12d
+	xorl	%r13d, %r13d
+	xorl	%r14d, %r14d
+	xorl	%r15d, %r15d
+	ANNOTATE_RETPOLINE_SAFE
+	call	*%r10
+2:	movq	%rax, %r8
+	popq	%rbx
+	popq	%r11
+	popq	BH_VMF_DOMAIN_RSP(%rbx)
+	xorl	%ebx, %ebx
+	xorl	%edx, %edx
+	xorl	%esi, %esi
+	xorl	%edi, %edi
+	xorl	%r9d, %r9d
+	xorl	%r10d, %r10d
+	/* back into the domain that is live on this CPU */
+	xorl	%eax, %eax
+	movl	$BH_VMF_SLOT, %ecx
+	BH_GATE_SITE vmf_back
+	vmfunc
+	cmpl	$BH_VMF_SLOT, %ecx
+	jne	.Lvmf_bad_out
+	xorl	%ecx, %ecx
+	movq	%r11, %rsp
+	xorl	%r11d, %r11d
+	movq	%r8, %rax
+	xorl	%r8d, %r8d
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	ret
+	/* a call-out without a live entry, or a forged index */
+.Lvmf_bad_out:
+	ud2
+SYM_FUNC_END(bh_vmf_out)
+EXPORT_SYMBOL_GPL(bh_vmf_out)
+
+	.balign 4096, 0xcc
+	.globl bh_vmf_gate_end
+bh_vmf_gate_end:
+	.popsection
+
+	.pushsection .data, "aw"
+	.balign 8
+SYM_DATA(bh_vmf_cpus, .fill BH_VMF_MAX_CPUS, 8, 0)
+	.popsection

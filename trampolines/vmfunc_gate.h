@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vmfunc_gate.h - the VMFUNC (EPTP switching, leaf 0) gate between the
+ * kernel view and one domain's EPT view: its per-CPU state and the C
+ * prototypes of trampolines/vmfunc_gate.S.
+ *
+ * Execution context: normal kernel (the C side that prepares a crossing)
+ * and the gate page itself, which runs in both views.  Offsets below are
+ * shared with the assembly and checked by static asserts in C.
+ *
+ * EPTP list convention (DESIGN-NOTES): slot 0 = kernel (identity) view,
+ * slot BH_VMF_SLOT = the domain being entered; every other slot invalid.
+ */
+#ifndef BH_VMFUNC_GATE_H
+#define BH_VMFUNC_GATE_H
+
+#define BH_VMF_SLOT		1	/* EPTP-list slot of the entered domain */
+#define BH_VMF_MAX_DEPTH	4	/* nesting limit of kernel -> domain */
+#define BH_VMF_MAX_CPUS		64	/* bh_vmf_cpus[] size */
+
+/* struct bh_vmf_cpu offsets, for the assembly */
+#define BH_VMF_KERNEL_RSP	0	/* [BH_VMF_MAX_DEPTH] saved RSPs */
+#define BH_VMF_DOMAIN_RSP	32	/* domain stack top for the next entry */
+#define BH_VMF_DEPTH		40	/* kernel -> domain nesting counter */
+#define BH_VMF_LIVE		48	/* 1 while the domain view is live */
+#define BH_VMF_ENTRIES		56	/* completed round trips */
+#define BH_VMF_BAD_ECX		64	/* reserved: VMFUNCs with a wrong ECX */
+#define BH_VMF_BAD_IF		72	/* returns with IF = 1 (domain did STI) */
+#define BH_VMF_CPU_SIZE		80
+
+#ifndef __ASSEMBLER__
+#include <linux/types.h>
+
+/*
+ * One per CPU, in kernel memory that no domain view maps writable: the
+ * return path takes RSP only from kernel_rsp[depth - 1] here.
+ */
+struct bh_vmf_cpu {
+	u64 kernel_rsp[BH_VMF_MAX_DEPTH];
+	u64 domain_rsp;
+	u64 depth;
+	u64 live;
+	u64 entries;
+	u64 bad_ecx;
+	u64 bad_if;
+};
+
+/*
+ * The return path finds this CPU's state from the CPU number in TSC_AUX
+ * (RDTSCP), not from %gs, which a domain can change with SWAPGS.
+ */
+extern struct bh_vmf_cpu *bh_vmf_cpus[BH_VMF_MAX_CPUS];
+
+/*
+ * Call fn(a0, a1, a2) inside the domain loaded in EPTP slot BH_VMF_SLOT,
+ * on st->domain_rsp, and come back.  The caller has preemption disabled,
+ * st == bh_vmf_cpus[this CPU], and the domain view loaded in the slot.
+ * Saves rbx, rbp, r12-r15 and RFLAGS on the kernel stack; the domain sees
+ * only a0..a2 and fn (every other GPR zero) and runs with IF = 0; on
+ * return every caller-saved GPR except RAX is zero and RFLAGS (IF
+ * included) is what it was.  Returns fn's RAX, or -EBUSY when nested
+ * deeper than BH_VMF_MAX_DEPTH.
+ */
+long bh_vmf_enter(unsigned long a0, unsigned long a1, unsigned long a2,
+		  unsigned long fn, struct bh_vmf_cpu *st);
+
+/*
+ * Domain -> kernel: called by domain code inside a bh_vmf_enter on this
+ * CPU, runs bh_vmf_out_table[idx](a0, a1, a2) in the kernel view (IF = 0,
+ * preemption off: the function must not sleep) and returns its value;
+ * -ENOENT for idx >= bh_vmf_out_count.  The table is kernel memory the
+ * domain can only read.
+ */
+long bh_vmf_out(unsigned long a0, unsigned long a1, unsigned long a2,
+		unsigned long idx);
+typedef long (*bh_vmf_out_fn)(unsigned long a0, unsigned long a1,
+			      unsigned long a2);
+extern bh_vmf_out_fn bh_vmf_out_table[];
+extern unsigned long bh_vmf_out_count;
+
+/* the gate page(s): [bh_vmf_gate_start, bh_vmf_gate_end), page aligned */
+extern const char bh_vmf_gate_start[], bh_vmf_gate_end[];
+/* addresses of the VMFUNC instructions of the gate (for the scanner) */
+extern const char __bh_gate_site_vmf_enter[], __bh_gate_site_vmf_exit[],
+	__bh_gate_site_vmf_out[], __bh_gate_site_vmf_back[];
+#endif
+
+#endif /* BH_VMFUNC_GATE_H */
