@@ -164,6 +164,28 @@ __bh_gate_site_\tag:
 	jne	.Lbh_close_retry_\@
 .endm
 
+/*
+ * The common tail of every gate: scrub the caller-saved registers that can
+ * carry callee secrets (rcx and rdx are already 0: the closing write left
+ * them so), restore the caller's callee-saved registers, return.  Expects
+ * the result in rax and the six callee-saved pushes on the caller stack.
+ */
+.macro BH_GATE_SCRUB_RETURN
+	xor	%esi, %esi
+	xor	%edi, %edi
+	xor	%r8d, %r8d
+	xor	%r9d, %r9d
+	xor	%r10d, %r10d
+	xor	%r11d, %r11d
+	pop	%r15
+	pop	%r14
+	pop	%r13
+	pop	%r12
+	pop	%rbp
+	pop	%rbx
+	BH_GATE_RET
+.endm
+
 .macro BH_MPK_GATE name, callee, open_pkru, close_pkru, dsp, csp
 	.globl	\name
 	.type	\name, @function
@@ -196,19 +218,7 @@ __bh_gate_site_\tag:
 	mov	\csp, %rsp
 	movq	$0, \csp
 	mov	%r11, %rax
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
-	BH_GATE_RET
+	BH_GATE_SCRUB_RETURN
 	.size	\name, . - \name
 .endm
 

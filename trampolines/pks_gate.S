@@ -110,21 +110,9 @@
 	mov	\slot+BH_PKS_CSP, %rsp
 	movq	$0, \slot+BH_PKS_CSP
 	mov	%r11, %rax
-	xor	%ecx, %ecx
+	xor	%ecx, %ecx		/* WRMSR/RDMSR left 0x6e1 and PKRS */
 	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
-	BH_GATE_RET
+	BH_GATE_SCRUB_RETURN
 	.size	\name, . - \name
 .endm
 
@@ -173,21 +161,9 @@ bh_pks_gate_abort:
 	mov	SLOT+BH_PKS_CSP, %rsp
 	movq	$0, SLOT+BH_PKS_CSP
 	mov	$-EFAULT, %rax
-	xor	%ecx, %ecx
+	xor	%ecx, %ecx		/* WRMSR/RDMSR left 0x6e1 and PKRS */
 	xor	%edx, %edx
-	xor	%esi, %esi
-	xor	%edi, %edi
-	xor	%r8d, %r8d
-	xor	%r9d, %r9d
-	xor	%r10d, %r10d
-	xor	%r11d, %r11d
-	pop	%r15
-	pop	%r14
-	pop	%r13
-	pop	%r12
-	pop	%rbp
-	pop	%rbx
-	BH_GATE_RET
+	BH_GATE_SCRUB_RETURN
 	.size	bh_pks_gate_abort, . - bh_pks_gate_abort
 
 /* entry stubs: vectors with an error code are 8, 10-14, 17, 21, 29, 30 */
