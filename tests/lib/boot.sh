@@ -74,6 +74,9 @@ com1: enabled=1, mode=file, dev=$out/serial.log
 display_library: rfb, options="timeout=0"
 clock: sync=none, time0=local
 mouse: enabled=0
+# no sound: with ALSA and no sound card Bochs 2.7+dfsg-4+deb12u1
+# aborts in its mixer thread ("buffer overflow detected")
+sound: waveoutdrv=dummy, waveindrv=dummy, midioutdrv=dummy
 port_e9_hack: enabled=1
 log: $out/bochs.log
 info: action=ignore
