@@ -9,6 +9,7 @@
 #include <asm/asm.h>
 #include <asm/nospec-branch.h>
 #include <asm/unwind_hints.h>
+#include "../include/bh_compat.h"
 #include "mv_asm.h"
 
 	.text

@@ -367,6 +367,19 @@ static bool msr_is_pinned(u32 msr)
 	return false;
 }
 
+static bool pat_valid(u64 v)
+{
+	unsigned int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 t = v >> (8 * i);
+
+		if (t == 2 || t == 3 || t > 7)
+			return false;
+	}
+	return true;
+}
+
 static enum mv_action h_wrmsr(struct mv_cpu *c, struct mv_regs *r)
 {
 	u32 msr = r->rcx;
@@ -376,6 +389,22 @@ static enum mv_action h_wrmsr(struct mv_cpu *c, struct mv_regs *r)
 		rdmsrl(msr, cur);
 		if (cur == v)
 			return MV_SKIP;
+	}
+	switch (msr) {
+	case MSR_TSC_AUX:	/* the gates find their CPU by it */
+		if (v >> 32)
+			break;
+		wrmsrl(MSR_TSC_AUX, v);
+		return MV_SKIP;
+	case MSR_EFER:		/* never changed after boot */
+		if (v == mv_vmread64(GUEST_IA32_EFER))
+			return MV_SKIP;
+		break;
+	case MSR_IA32_CR_PAT:
+		if (!pat_valid(v))
+			break;
+		mv_vmwrite64(GUEST_IA32_PAT, v);
+		return MV_SKIP;
 	}
 	/* FEATURE_CONTROL, VMX capabilities, a pinned MSR changed */
 	return refuse(c, X86_TRAP_GP, msr, v);
@@ -537,6 +566,46 @@ static long hc_view_destroy(struct mv_cpu *c, struct mv_regs *r)
 	return 0;
 }
 
+static bool kernel_half(u64 va)
+{
+	return va >= 0xffff800000000000ULL;
+}
+
+/*
+ * Register (a0 != 0) or drop the fault entry of this CPU.  The kernel
+ * state the entry resumes with (CS, SS, GS base, GDTR, IDTR) is taken from
+ * the caller now: it is the kernel's, a domain's is not to be trusted.
+ */
+static long hc_fault_entry(struct mv_cpu *c, struct mv_regs *r)
+{
+	struct mv_fault_cfg *f = &c->s.fault;
+
+	if (!r->rdi) {
+		f->entry = 0;
+		return 0;
+	}
+	if (!kernel_half(r->rdi) || !kernel_half(r->rsi) || (r->rsi & 15) ||
+	    (r->rdx & 0xfff))
+		return -MV_EINVAL;
+	if (!gpa_in_ram(r->rdx, PAGE_SIZE))
+		return -MV_EFAULT;
+	f->stack = r->rsi;
+	f->rec_gpa = r->rdx;
+	f->gs_base = mv_vmread64(GUEST_GS_BASE);
+	f->gdtr_base = mv_vmread64(GUEST_GDTR_BASE);
+	f->gdtr_limit = mv_vmread32(GUEST_GDTR_LIMIT);
+	f->idtr_base = mv_vmread64(GUEST_IDTR_BASE);
+	f->idtr_limit = mv_vmread32(GUEST_IDTR_LIMIT);
+	f->cs_sel = mv_vmread16(GUEST_CS_SELECTOR);
+	f->cs_ar = mv_vmread32(GUEST_CS_AR_BYTES);
+	f->cs_limit = mv_vmread32(GUEST_CS_LIMIT);
+	f->ss_sel = mv_vmread16(GUEST_SS_SELECTOR);
+	f->ss_ar = mv_vmread32(GUEST_SS_AR_BYTES);
+	f->ss_limit = mv_vmread32(GUEST_SS_LIMIT);
+	f->entry = r->rdi;
+	return 0;
+}
+
 static const mv_hc_fn mv_hc_table[MV_HC_NR] = {
 	[MV_HC_PING]		= hc_ping,
 	[MV_HC_STATS]		= hc_stats,
@@ -545,6 +614,7 @@ static const mv_hc_fn mv_hc_table[MV_HC_NR] = {
 	[MV_HC_VIEW_SET_PERM]	= hc_view_set_perm,
 	[MV_HC_VIEW_LOAD_SLOT]	= hc_view_load_slot,
 	[MV_HC_VIEW_DESTROY]	= hc_view_destroy,
+	[MV_HC_FAULT_ENTRY]	= hc_fault_entry,
 };
 
 static enum mv_action h_vmcall(struct mv_cpu *c, struct mv_regs *r)
@@ -572,6 +642,86 @@ static enum mv_action h_vmcall(struct mv_cpu *c, struct mv_regs *r)
 		return devirtualize(c, r, MV_CPU_OFF);
 	}
 	return MV_SKIP;
+}
+
+/* ---- domain faults ------------------------------------------------------ */
+
+static u64 live_view(struct mv_cpu *c, u64 eptp, u64 *slot)
+{
+	unsigned int i;
+
+	*slot = ~0ULL;
+	for (i = 1; i < MV_NR_SLOTS; i++)
+		if (c->eptp_list[i] == eptp)
+			*slot = i;
+	for (i = 1; i < MV_MAX_VIEWS; i++)
+		if (c->s.views[i].pml4 && c->s.views[i].eptp == eptp)
+			return i;
+	return ~0ULL;
+}
+
+/*
+ * An exit while a domain view is live: hand it to the registered fault
+ * entry in view 0 (hypercall.h, "Domain faults").  Returns MV_FAIL when
+ * no usable entry exists (the caller then handles the exit as usual).
+ */
+static enum mv_action domain_fault(struct mv_cpu *c, struct mv_regs *r,
+				   u32 reason, u64 eptp)
+{
+	struct mv_fault_cfg *f = &c->s.fault;
+	struct mv_fault_record *rec;
+	u64 kcr3;
+
+	if (!f->entry)
+		return MV_FAIL;
+	rec = __va(f->rec_gpa);
+	kcr3 = READ_ONCE(rec->kernel_cr3);
+	if ((kcr3 >> 52) || !gpa_in_ram(kcr3 & PAGE_MASK, PAGE_SIZE))
+		return MV_FAIL;
+	rec->reason = reason;
+	rec->qual = mv_vmread64(EXIT_QUALIFICATION);
+	rec->gpa = mv_vmread64(GUEST_PHYSICAL_ADDRESS);
+	rec->gla = mv_vmread64(GUEST_LINEAR_ADDRESS);
+	rec->rip = mv_vmread64(GUEST_RIP);
+	rec->rsp = r->rsp;
+	rec->rflags = mv_vmread64(GUEST_RFLAGS);
+	rec->cr3 = mv_vmread64(GUEST_CR3);
+	rec->rax = r->rax;
+	rec->rcx = r->rcx;
+	rec->rdx = r->rdx;
+	rec->view = live_view(c, eptp, &rec->slot);
+	rec->vectoring = mv_vmread32(IDT_VECTORING_INFO_FIELD);
+	rec->insn_len = mv_vmread32(VM_EXIT_INSTRUCTION_LEN);
+	WRITE_ONCE(rec->seq, rec->seq + 1);
+	c->s.stats.domain_faults++;
+	mv_log(c, MV_LOG_DOMAIN_FAULT, rec->gpa, rec->qual);
+
+	mv_vmwrite64(EPT_POINTER, c->s.eptp);
+	mv_vmwrite64(GUEST_RIP, f->entry);
+	mv_vmwrite64(GUEST_RSP, f->stack);
+	mv_vmwrite64(GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	mv_vmwrite64(GUEST_CR3, kcr3);
+	mv_vmwrite64(GUEST_GS_BASE, f->gs_base);
+	mv_vmwrite64(GUEST_GDTR_BASE, f->gdtr_base);
+	mv_vmwrite32(GUEST_GDTR_LIMIT, f->gdtr_limit);
+	mv_vmwrite64(GUEST_IDTR_BASE, f->idtr_base);
+	mv_vmwrite32(GUEST_IDTR_LIMIT, f->idtr_limit);
+	mv_vmwrite16(GUEST_CS_SELECTOR, f->cs_sel);
+	mv_vmwrite64(GUEST_CS_BASE, 0);
+	mv_vmwrite32(GUEST_CS_LIMIT, f->cs_limit);
+	mv_vmwrite32(GUEST_CS_AR_BYTES, f->cs_ar);
+	mv_vmwrite16(GUEST_SS_SELECTOR, f->ss_sel);
+	mv_vmwrite64(GUEST_SS_BASE, 0);
+	mv_vmwrite32(GUEST_SS_LIMIT, f->ss_limit);
+	mv_vmwrite32(GUEST_SS_AR_BYTES, f->ss_ar);
+	/* keep blocking by NMI: an NMI handler may be what faulted */
+	mv_vmwrite32(GUEST_INTERRUPTIBILITY_INFO,
+		     mv_vmread32(GUEST_INTERRUPTIBILITY_INFO) &
+		     GUEST_INTR_STATE_NMI);
+	mv_vmwrite64(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	mv_vmwrite32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	r->rdi = (u64)rec;
+	return MV_RESUME;
 }
 
 /* ---- the exit table --------------------------------------------------- */
@@ -676,6 +826,8 @@ int mv_exit_handler(struct mv_regs *r, struct mv_cpu *c)
 	mv_exit_fn fn = NULL;
 	enum mv_action a;
 
+	u64 eptp = mv_vmread64(EPT_POINTER);
+
 	r->rsp = mv_vmread64(GUEST_RSP);
 	c->s.stats.exits++;
 	if (basic < MV_NR_EXIT_REASONS) {
@@ -684,6 +836,13 @@ int mv_exit_handler(struct mv_regs *r, struct mv_cpu *c)
 	}
 	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		fn = NULL;
+	if (eptp != c->s.eptp) {
+		c->s.stats.exits_in_views++;
+		if (basic != EXIT_REASON_CPUID &&
+		    !(reason & VMX_EXIT_REASONS_FAILED_VMENTRY) &&
+		    domain_fault(c, r, reason, eptp) == MV_RESUME)
+			return 1;
+	}
 	a = fn ? fn(c, r) : MV_FAIL;
 
 	switch (a) {

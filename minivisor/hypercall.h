@@ -54,6 +54,12 @@ enum mv_hypercall_nr {
 	MV_HC_VIEW_LOAD_SLOT	= 5,
 	/* a0 = view; refused (-MV_EBUSY) while loaded in a slot */
 	MV_HC_VIEW_DESTROY	= 6,
+	/* Domain faults on this CPU (see "Domain faults" below).
+	 * a0 = entry RIP (kernel half), a1 = stack top (kernel half, 16-byte
+	 * aligned), a2 = gpa of a page-aligned struct mv_fault_record page in
+	 * RAM.  a0 = 0 unregisters (a1, a2 ignored).
+	 */
+	MV_HC_FAULT_ENTRY	= 7,
 	MV_HC_NR
 };
 
@@ -85,9 +91,50 @@ struct mv_hc_stats {
 	u64 hypercalls;
 	u64 hc_errors;			/* hypercalls that returned an error */
 	u64 refused;			/* #UD/#GP injected to the guest */
+	u64 domain_faults;		/* exits turned into a fault entry */
+	u64 exits_in_views;		/* exits taken with a view != 0 live */
+};
+
+/*
+ * Domain faults.  While an EPT view other than the identity view is live
+ * (EPT_POINTER != view 0), every VM exit except CPUID is a fault of the
+ * code running there: an EPT violation or misconfiguration, VMFUNC with
+ * an invalid EPTP index, VMCALL, a VMX instruction, a CR or MSR write
+ * that exits, XSETBV, a triple fault.  If a fault entry is registered on
+ * the CPU, root mode then does not emulate anything; it
+ *   1. fills the record below (seq last, incremented),
+ *   2. makes view 0 live again (EPT_POINTER),
+ *   3. resumes the guest at the entry RIP, RSP = the stack top, RFLAGS = 2
+ *      (IF = 0), RDI = the record's kernel (direct-map) address, CR3 =
+ *      record->kernel_cr3, and the CS, SS, GS base, GDTR, IDTR it had when
+ *      the entry was registered (a domain may have changed them),
+ *      interruptibility and pending debug exceptions cleared, no event
+ *      injected (the event being delivered, if any, is in vectoring).
+ * kernel_cr3 is an input: the kernel writes its CR3 there before it
+ * enters a domain; the record page must not be writable in any view but
+ * view 0.  Without a registered entry, or with a kernel_cr3 that is not a
+ * RAM address, the exit is handled as in view 0 (logged, the CPU given
+ * back for an EPT violation).
+ */
+struct mv_fault_record {
+	u64 seq;			/* out: faults so far on this CPU */
+	u64 reason;			/* out: exit reason (full) */
+	u64 qual;			/* out: exit qualification */
+	u64 gpa;			/* out: guest-physical address (EPT) */
+	u64 gla;			/* out: guest linear address, if valid */
+	u64 rip, rsp, rflags, cr3;	/* out: guest state at the exit */
+	u64 rax, rcx, rdx;		/* out: guest GPRs (insn operands) */
+	u64 slot;			/* out: EPTP-list slot live (or ~0) */
+	u64 view;			/* out: view id live (or ~0) */
+	u64 vectoring;			/* out: IDT-vectoring info field */
+	u64 insn_len;			/* out: VM-exit instruction length */
+	u64 kernel_cr3;			/* in: CR3 for the fault entry */
 };
 
 #ifdef __KERNEL__
+/* exported by bulkhead.ko: call it once to depend on the module */
+u32 bulkhead_mv_version(void);
+
 struct mv_hc_result {
 	u64 a0, a1, a2;
 };

@@ -12,12 +12,14 @@
 #include <linux/ioport.h>
 #include <linux/kobject.h>
 #include <linux/module.h>
+#include <linux/reboot.h>
 #include <linux/suspend.h>
 #include <linux/sysfs.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
 #include "mv.h"
+#include "mv_trace.h"
 
 struct mv_ram_range mv_ram[MV_MAX_RAM_RANGES];
 unsigned int mv_nr_ram;
@@ -112,6 +114,38 @@ static struct notifier_block mv_pm_nb = {
 	.notifier_call = mv_pm_notify,
 };
 
+/* ---- reboot and kexec: give every CPU back first ---------------------- */
+
+static bool mv_hp_registered;
+
+static int mv_reboot_notify(struct notifier_block *nb, unsigned long ev,
+			    void *p)
+{
+	if (!mv_hp_registered)
+		return NOTIFY_DONE;
+	pr_info(MV_NAME ": reboot/halt/kexec: giving every CPU back\n");
+	cpuhp_remove_state(mv_hp_state);
+	mv_hp_registered = false;
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block mv_reboot_nb = {
+	.notifier_call = mv_reboot_notify,
+};
+
+/* ---- for the other Bulkhead modules ------------------------------------- */
+
+/*
+ * Modules that talk to the minivisor by VMCALL call this once at init: the
+ * symbol reference makes the module loader refuse `rmmod bulkhead` while
+ * they are loaded.
+ */
+u32 bulkhead_mv_version(void)
+{
+	return MV_VERSION;
+}
+EXPORT_SYMBOL_GPL(bulkhead_mv_version);
+
 /* ---- sysfs: /sys/kernel/bulkhead/minivisor/ ------------------------------ */
 
 static const char * const state_names[] = {
@@ -143,12 +177,14 @@ static ssize_t cpus_show(struct kobject *k, struct kobj_attribute *a,
 			continue;
 		}
 		n += sysfs_emit_at(buf, n,
-				   "cpu%u %s exits=%llu hypercalls=%llu hc_errors=%llu refused=%llu\n",
+				   "cpu%u %s exits=%llu hypercalls=%llu hc_errors=%llu refused=%llu domain_faults=%llu exits_in_views=%llu\n",
 				   cpu, state_names[READ_ONCE(c->s.state)],
 				   READ_ONCE(c->s.stats.exits),
 				   READ_ONCE(c->s.stats.hypercalls),
 				   READ_ONCE(c->s.stats.hc_errors),
-				   READ_ONCE(c->s.stats.refused));
+				   READ_ONCE(c->s.stats.refused),
+				   READ_ONCE(c->s.stats.domain_faults),
+				   READ_ONCE(c->s.stats.exits_in_views));
 	}
 	cpus_read_unlock();
 	return n;
@@ -318,6 +354,12 @@ static int __init mv_init(void)
 	if (err < 0)
 		goto out_pm;
 	mv_hp_state = err;
+	mv_hp_registered = true;
+	err = register_reboot_notifier(&mv_reboot_nb);
+	if (err) {
+		cpuhp_remove_state(mv_hp_state);
+		goto out_pm;
+	}
 	pr_info(MV_NAME ": minivisor %u.%u on %u CPUs (EPT%s, VPID, EPTP switching%s)\n",
 		MV_VERSION >> 16, (MV_VERSION >> 8) & 0xff, num_online_cpus(),
 		mv_caps.has_1g ? " 1G" : "", mv_caps.has_ve ? ", #VE" : "");
@@ -332,7 +374,10 @@ out_sysfs:
 
 static void __exit mv_exit(void)
 {
-	cpuhp_remove_state(mv_hp_state);
+	mv_trace_exit();
+	unregister_reboot_notifier(&mv_reboot_nb);
+	if (mv_hp_registered)
+		cpuhp_remove_state(mv_hp_state);
 	unregister_pm_notifier(&mv_pm_nb);
 	sysfs_down();
 	pr_info(MV_NAME ": minivisor unloaded, every CPU given back\n");

@@ -53,6 +53,7 @@ enum mv_log_what {
 	MV_LOG_TRIPLE_FAULT,
 	MV_LOG_BAD_HC,		/* a = RAX, b = error */
 	MV_LOG_VMRESUME_FAIL,	/* a = VM-instruction error */
+	MV_LOG_DOMAIN_FAULT,	/* a = GPA, b = qualification */
 };
 
 #define MV_HOST_STACK_SIZE	(2 * PAGE_SIZE)
@@ -62,6 +63,18 @@ struct mv_view {
 	u64 *pml4;		/* NULL = free */
 	u64 eptp;
 	u32 slots;		/* bitmap of EPTP-list slots holding it */
+};
+
+/* the kernel state a domain fault resumes with (MV_HC_FAULT_ENTRY) */
+struct mv_fault_cfg {
+	u64 entry;		/* 0 = none registered */
+	u64 stack;
+	u64 rec_gpa;
+	u64 gs_base;
+	u64 gdtr_base, idtr_base;
+	u32 gdtr_limit, idtr_limit;
+	u32 cs_ar, ss_ar, cs_limit, ss_limit;
+	u16 cs_sel, ss_sel;
 };
 
 /* the state page: everything that is not a hardware page or the stack */
@@ -80,6 +93,7 @@ struct mv_state {
 	struct mv_log_entry log[MV_LOG_SIZE];
 	u32 log_head;		/* next slot; entries = min(head, SIZE) */
 	struct mv_view views[MV_MAX_VIEWS];
+	struct mv_fault_cfg fault;
 	/* page pool for EPT tables: identity view and views */
 	u64 *pool[MV_VIEW_POOL_PAGES];
 	u64 pool_used[(MV_VIEW_POOL_PAGES + 63) / 64];

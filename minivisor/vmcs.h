@@ -16,9 +16,26 @@
 
 #include <linux/build_bug.h>
 #include <linux/types.h>
+#include <asm/msr-index.h>
 #include <asm/vmx.h>
 #include <asm/asm.h>
 #include "mv_asm.h"
+
+/*
+ * Architectural bits whose kernel names changed (6.12 dropped the
+ * VMX_BASIC field macros and renamed SECONDARY_EXEC_XSAVES).
+ */
+#ifndef VMX_BASIC_MEM_TYPE_SHIFT
+#define VMX_BASIC_MEM_TYPE_SHIFT	50
+#define VMX_BASIC_MEM_TYPE_MASK		(0xfULL << VMX_BASIC_MEM_TYPE_SHIFT)
+#define VMX_BASIC_MEM_TYPE_WB		6ULL
+#endif
+#ifndef VMX_BASIC_VMCS_SIZE_SHIFT
+#define VMX_BASIC_VMCS_SIZE_SHIFT	32
+#endif
+#ifndef SECONDARY_EXEC_XSAVES
+#define SECONDARY_EXEC_XSAVES		SECONDARY_EXEC_ENABLE_XSAVES
+#endif
 
 /* X(field, width): width 16, 32, 64 (64-bit) or 65 (natural width) */
 #define MV_VMCS_FIELDS(X)						\

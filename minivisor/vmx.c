@@ -232,6 +232,8 @@ static void setup_msr_bitmap(u8 *bm)
 		MSR_LSTAR, MSR_STAR, MSR_CSTAR, MSR_SYSCALL_MASK,
 		MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_ESP,
 		MSR_IA32_SYSENTER_EIP,
+		/* emulated in view 0, a domain fault in any other view */
+		MSR_TSC_AUX, MSR_EFER, MSR_IA32_CR_PAT,
 	};
 	unsigned int i;
 	u32 msr;
@@ -418,7 +420,11 @@ static struct mv_cpu *alloc_cpu(unsigned int cpu)
 	c->s.cookie = get_random_u64();
 	c->s.cr0_mask = X86_CR0_PE | X86_CR0_PG | X86_CR0_NE | X86_CR0_WP |
 			X86_CR0_CD | X86_CR0_NW;
-	c->s.cr4_mask = X86_CR4_VMXE;
+	/* owned: a write that changes them exits (a domain fault from a
+	 * domain view); Linux sets them once at boot
+	 */
+	c->s.cr4_mask = X86_CR4_VMXE | X86_CR4_SMEP | X86_CR4_SMAP |
+			X86_CR4_UMIP | X86_CR4_FSGSBASE | X86_CR4_PKE;
 	c->s.xcr0_supported = cpuid_eax(0xd) | ((u64)cpuid_edx(0xd) << 32);
 	setup_msr_bitmap(c->msr_bitmap);
 	*(u32 *)c->vmxon = mv_caps.vmcs_revision;
