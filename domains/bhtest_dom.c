@@ -7,8 +7,12 @@
  *
  * Execution context: normal kernel (test module, insmod context); the
  * functions of bhtest_dom_code.S run inside the domain.
- * Parameter fault=1 adds the fault case (the domain writes kernel memory),
- * which the minivisor does not contain yet (domains/ABI-REQUESTS.md).
+ * Parameter faults=1 adds the fault cases: a domain that writes kernel
+ * memory, reads another domain, jumps into kernel code, runs a privileged
+ * instruction (WRMSR, MOV to CR4, VMCALL), a VMFUNC with a forged index,
+ * or raises an exception (#UD, #DE, #PF), also nested below a call-out;
+ * each must be stopped (the call returns -EIO, one domain fault counted by
+ * the minivisor, the domain dead), and a domain created again must work.
  */
 #include <linux/gfp.h>
 #include <linux/irqflags.h>
@@ -18,6 +22,7 @@
 #include <linux/vmalloc.h>
 #include <linux/io.h>
 #include <linux/smp.h>
+#include <asm/fsgsbase.h>
 #include <asm/msr.h>
 #include "../minivisor/hypercall.h"
 #include "bhtest_dom.h"
@@ -26,9 +31,9 @@
 #define T "bhdom: "
 #define TRIPS 1000
 
-static bool fault;
-module_param(fault, bool, 0444);
-MODULE_PARM_DESC(fault, "also run the domain-writes-kernel-memory case");
+static bool faults;
+module_param(faults, bool, 0444);
+MODULE_PARM_DESC(faults, "also run the fault-containment cases");
 
 static int n;
 static u64 kernel_secret = 0x5ec12e7;
@@ -158,6 +163,163 @@ static void every_cpu(struct bh_domain *d)
 	pr_info(T "# %u CPUs online\n", num_online_cpus());
 }
 
+/* ---- fault containment ------------------------------------------------- */
+
+static u64 domain_faults_here(void)
+{
+	struct mv_hc_stats *s = kzalloc(sizeof(*s), GFP_ATOMIC);
+	u64 v = ~0ULL;
+
+	if (s && !mv_hypercall(MV_HC_STATS, __pa(s), sizeof(*s), 0, NULL))
+		v = s->domain_faults;
+	kfree(s);
+	return v;
+}
+
+static struct bh_domain *fault_domain(u64 *page)
+{
+	struct bh_domain *d = bh_domain_create("bhfault");
+
+	if (IS_ERR(d))
+		return d;
+	if (bh_domain_map(d, bhtest_dom_page,
+			  bhtest_dom_page_end - bhtest_dom_page, 5) ||
+	    bh_domain_map(d, page, PAGE_SIZE, 3)) {
+		bh_domain_destroy(d);
+		return ERR_PTR(-EIO);
+	}
+	return d;
+}
+
+static long fault_nested_cb(unsigned long a, unsigned long b,
+			    unsigned long c)
+{
+	return bh_domain_call(the_domain, bhtest_dom_ud, 0, 0, 0);
+}
+
+/*
+ * One case: a fresh domain runs fn(a0, a1); the call must return -EIO
+ * with exactly `exits` domain faults counted by the minivisor on this CPU
+ * (0 for what the gate itself catches), the domain must be dead, the
+ * kernel's IF state intact, and a new domain must work.
+ */
+static void fault_case_n(const char *name, const void *fn, unsigned long a0,
+			 unsigned long a1, u64 exits)
+{
+	struct bh_domain *d;
+	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
+	u64 f0, f1;
+	long v, v2;
+	char t[64];
+
+	d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
+	if (IS_ERR(d)) {
+		snprintf(t, sizeof(t), "%s_stopped", name);
+		check(false, t, "no domain", PTR_ERR(d));
+		free_page((unsigned long)page);
+		return;
+	}
+	the_domain = d;
+	get_cpu();
+	f0 = domain_faults_here();
+	v = bh_domain_call(d, fn, a0, a1, 0);
+	f1 = domain_faults_here();
+	v2 = bh_domain_call(d, bhtest_dom_add, 1, 20, 300);
+	put_cpu();
+	snprintf(t, sizeof(t), "%s_stopped", name);
+	check(v == -EIO && f1 == f0 + exits && !irqs_disabled(), t,
+	      v != -EIO ? "call returned" : "faults counted",
+	      v != -EIO ? v : (long)(f1 - f0));
+	snprintf(t, sizeof(t), "%s_domain_dead", name);
+	check(v2 == -EIO, t, "call returned", v2);
+	bh_domain_destroy(d);
+	d = fault_domain(page);
+	v = IS_ERR(d) ? PTR_ERR(d) : bh_domain_call(d, bhtest_dom_add, 1, 20,
+						    300);
+	snprintf(t, sizeof(t), "%s_reload_works", name);
+	check(v == 321, t, "got", v);
+	if (!IS_ERR(d))
+		bh_domain_destroy(d);
+	free_page((unsigned long)page);
+}
+
+static void fault_case(const char *name, const void *fn, unsigned long a0,
+		       unsigned long a1)
+{
+	fault_case_n(name, fn, a0, a1, 1);
+}
+
+/* GS base changed without an exit: the gate must put it back and kill */
+static void gs_cases(void)
+{
+	u64 gs, kgs;
+
+	local_irq_disable();
+	gs = rdgsbase();
+	rdmsrl(MSR_KERNEL_GS_BASE, kgs);
+	local_irq_enable();
+	fault_case_n("swapgs", bhtest_dom_swapgs, 0, 0, 0);
+	fault_case_n("wrgsbase", bhtest_dom_wrgsbase, 0x1000, 0, 0);
+	local_irq_disable();
+	check(rdgsbase() == gs && native_read_msr(MSR_KERNEL_GS_BASE) == kgs,
+	      "gs_bases_intact", "gs base now", (long)rdgsbase());
+	local_irq_enable();
+}
+
+static void fault_cases(void)
+{
+	struct bh_domain *victim;
+	u64 *vpage = (u64 *)get_zeroed_page(GFP_KERNEL);
+	u64 cr4 = __read_cr4();
+	unsigned int aux;
+	int idx;
+
+	/* writes kernel memory */
+	fault_case("write_kernel", bhtest_dom_store,
+		   (unsigned long)&kernel_secret, 1);
+	check(kernel_secret == 0x5ec12e7, "kernel_memory_intact",
+	      "secret now", (long)kernel_secret);
+	/* reads another domain's memory */
+	victim = bh_domain_create("bhvictim");
+	if (!IS_ERR(victim) && vpage &&
+	    !bh_domain_map(victim, vpage, PAGE_SIZE, 3)) {
+		vpage[0] = 0x7777;
+		fault_case("read_other_domain", bhtest_dom_load,
+			   (unsigned long)vpage, 0);
+	} else {
+		check(false, "read_other_domain_stopped", "victim",
+		      PTR_ERR_OR_ZERO(victim));
+	}
+	if (!IS_ERR(victim))
+		bh_domain_destroy(victim);
+	free_page((unsigned long)vpage);
+	/* jumps into kernel code outside a gate */
+	fault_case("jump_kernel", bhtest_dom_jump, (unsigned long)kfree, 0);
+	/* privileged instructions */
+	fault_case("wrmsr_tsc_aux", bhtest_dom_wrmsr, MSR_TSC_AUX, 63);
+	asm volatile("rdtscp" : "=c" (aux) : : "rax", "rdx");
+	check((aux & 0xfff) == raw_smp_processor_id(), "tsc_aux_intact",
+	      "TSC_AUX", aux);
+	fault_case("mov_cr4", bhtest_dom_cr4, 0, 0);
+	check(__read_cr4() == cr4, "cr4_intact", "cr4", __read_cr4());
+	fault_case("vmcall", bhtest_dom_vmcall, 0, 0);
+	/* a VMFUNC with an index that is not in the EPTP list */
+	fault_case("vmfunc_forged_index", bhtest_dom_vmfunc, 5, 0);
+	/* exceptions raised by domain code */
+	fault_case("exception_ud", bhtest_dom_ud, 0, 0);
+	fault_case("exception_de", bhtest_dom_div0, 0, 0);
+	fault_case("exception_pf", bhtest_dom_load, 0, 0);
+	gs_cases();
+	/* a fault two levels deep: domain -> kernel -> domain faults */
+	idx = bh_domain_add_call(fault_nested_cb);
+	if (idx >= 0) {
+		fault_case("nested", bhtest_dom_callout, idx, 0);
+		bh_domain_del_call(idx);
+	} else {
+		check(false, "nested_stopped", "add_call", idx);
+	}
+}
+
 static int __init bhtest_dom_init(void)
 {
 	struct bh_domain *d;
@@ -165,6 +327,10 @@ static int __init bhtest_dom_init(void)
 	long v;
 	int ret;
 
+	if (faults) {		/* only the fault cases */
+		fault_cases();
+		return 0;
+	}
 	d = bh_domain_create("bhtest");
 	check(!IS_ERR(d), "domain_create", "err", PTR_ERR_OR_ZERO(d));
 	if (IS_ERR(d))
@@ -201,16 +367,6 @@ static int __init bhtest_dom_init(void)
 	every_cpu(d);
 	call_outs(d);
 	measure_round_trip(d);
-	if (fault) {
-		pr_info(T "# the domain writes kernel memory at %#lx (pa %#llx)\n",
-			(unsigned long)&kernel_secret,
-			(u64)page_to_phys(vmalloc_to_page(&kernel_secret)) +
-			offset_in_page(&kernel_secret));
-		v = bh_domain_call(d, bhtest_dom_store,
-				   (unsigned long)&kernel_secret, 1, 0);
-		check(kernel_secret == 0x5ec12e7, "domain_write_kernel_stopped",
-		      "secret now", (long)kernel_secret);
-	}
 	ret = 0;
 out_page:
 	bh_domain_destroy(d);

@@ -20,5 +20,14 @@ long bhtest_dom_store(u64 *p, u64 v);
 long bhtest_dom_load(const u64 *p);
 long bhtest_dom_rsp(void);
 long bhtest_dom_callout(long idx, long a, long b);
+long bhtest_dom_jump(unsigned long addr);
+long bhtest_dom_wrmsr(u32 msr, u64 val);
+long bhtest_dom_cr4(void);
+long bhtest_dom_vmcall(void);
+long bhtest_dom_vmfunc(u32 index);
+long bhtest_dom_ud(void);
+long bhtest_dom_div0(void);
+long bhtest_dom_swapgs(void);
+long bhtest_dom_wrgsbase(unsigned long base);
 
 #endif /* BHTEST_DOM_H */

@@ -9,6 +9,8 @@
  * the domain's view).  Position independent.
  */
 #include <linux/linkage.h>
+#include <asm/nospec-branch.h>
+#include <asm/processor-flags.h>
 
 	.pushsection .text.bhtest_domain, "ax"
 	.balign 4096
@@ -89,6 +91,79 @@ SYM_FUNC_START(bhtest_dom_callout)
 1:	movq	$-1, %rax
 	ret
 SYM_FUNC_END(bhtest_dom_callout)
+
+/* ---- misbehaviour, for the fault tests (each must kill the domain) ---- */
+
+/* jump to a (kernel) address outside the domain */
+SYM_FUNC_START(bhtest_dom_jump)
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rdi
+SYM_FUNC_END(bhtest_dom_jump)
+
+/* wrmsr(a = msr, b = value) */
+SYM_FUNC_START(bhtest_dom_wrmsr)
+	movl	%edi, %ecx
+	movl	%esi, %eax
+	movq	%rsi, %rdx
+	shrq	$32, %rdx
+	wrmsr
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_wrmsr)
+
+/* flip CR4.PKE (a bit the minivisor owns) */
+SYM_FUNC_START(bhtest_dom_cr4)
+	movq	%cr4, %rax
+	xorq	$X86_CR4_PKE, %rax
+	movq	%rax, %cr4
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_cr4)
+
+/* a hypercall (ping) from the domain */
+SYM_FUNC_START(bhtest_dom_vmcall)
+	movabsq	$0x4248564d00000000, %rax
+	vmcall
+	ret
+SYM_FUNC_END(bhtest_dom_vmcall)
+
+/* VMFUNC leaf 0 with a forged EPTP index (an empty slot of the list) */
+SYM_FUNC_START(bhtest_dom_vmfunc)
+	xorl	%eax, %eax
+	movl	%edi, %ecx
+	vmfunc
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_vmfunc)
+
+/* SWAPGS and return normally: the kernel's GS base is now in KERNEL_GS_BASE */
+SYM_FUNC_START(bhtest_dom_swapgs)
+	swapgs
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_swapgs)
+
+/* WRGSBASE(a) and return normally */
+SYM_FUNC_START(bhtest_dom_wrgsbase)
+	wrgsbase %rdi
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_wrgsbase)
+
+/* #UD */
+SYM_FUNC_START(bhtest_dom_ud)
+	ud2
+	ret
+SYM_FUNC_END(bhtest_dom_ud)
+
+/* #DE: divide by zero */
+SYM_FUNC_START(bhtest_dom_div0)
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	movl	$1, %eax
+	divl	%ecx
+	ret
+SYM_FUNC_END(bhtest_dom_div0)
 
 	.balign 4096, 0xcc
 	.globl bhtest_dom_page_end

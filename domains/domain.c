@@ -22,14 +22,21 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/desc.h>
+#include <asm/fsgsbase.h>
+#include <asm/tlbflush.h>
+#include <asm/vmx.h>
+#include "../include/bh_compat.h"
 #include "../minivisor/hypercall.h"
 #include "../trampolines/scan.h"
 #include "../trampolines/vmfunc_gate.h"
 #include "domain.h"
+#include "bh_trace.h"
 #include "owner.h"
 
 #define BH_NAME			"bhdomains"
@@ -44,6 +51,9 @@ static_assert(offsetof(struct bh_vmf_cpu, live) == BH_VMF_LIVE);
 static_assert(offsetof(struct bh_vmf_cpu, entries) == BH_VMF_ENTRIES);
 static_assert(offsetof(struct bh_vmf_cpu, bad_ecx) == BH_VMF_BAD_ECX);
 static_assert(offsetof(struct bh_vmf_cpu, bad_if) == BH_VMF_BAD_IF);
+static_assert(offsetof(struct bh_vmf_cpu, killed) == BH_VMF_KILLED);
+static_assert(offsetof(struct bh_vmf_cpu, kernel_gs) == BH_VMF_KERNEL_GS);
+static_assert(offsetof(struct bh_vmf_cpu, bad_gs) == BH_VMF_BAD_GS);
 static_assert(sizeof(struct bh_vmf_cpu) == BH_VMF_CPU_SIZE);
 static_assert(BH_PERM_R == MV_PERM_R && BH_PERM_W == MV_PERM_W &&
 	      BH_PERM_X == MV_PERM_X);
@@ -54,6 +64,8 @@ struct bh_domain {
 	bool dead;
 	u64 view[BH_VMF_MAX_CPUS];	/* view id on each CPU */
 	void *stack[BH_VMF_MAX_CPUS];
+	/* gate round trips per CPU; what the crossing sampler saw last */
+	u64 crossings[BH_VMF_MAX_CPUS], crossings_seen[BH_VMF_MAX_CPUS];
 };
 
 static DEFINE_MUTEX(bh_lock);
@@ -65,6 +77,10 @@ static struct bh_vmf_cpu *bh_states;
 /* the domain whose view sits in EPTP slot BH_VMF_SLOT of each CPU */
 static struct bh_domain *bh_loaded[BH_VMF_MAX_CPUS];
 static u64 bh_ram_end;
+/* per CPU: the minivisor's fault record and the fault entry's stack */
+#define BH_FAULT_STACK_ORDER	1
+static struct mv_fault_record *bh_fault_rec[BH_VMF_MAX_CPUS];
+static void *bh_fault_stack[BH_VMF_MAX_CPUS];
 
 /* ---- hypercalls on a given CPU ---------------------------------------- */
 
@@ -177,6 +193,84 @@ static u64 bh_va_to_pfn(const void *va)
 	     (unsigned long)va < MODULES_END))
 		return vmalloc_to_pfn(va);
 	return PHYS_PFN(__pa(va));
+}
+
+/* ---- read-only views: debugfs "domains", the crossing sampler ---------- */
+
+/* pages d owns, pages granted to d */
+static void bh_domain_pages(const struct bh_domain *d, u64 *own, u64 *granted)
+{
+	u64 pfn;
+	unsigned int i;
+
+	*own = 0;
+	*granted = 0;
+	for (pfn = 0; pfn < bh_map.npages; pfn++)
+		*own += bh_pages[pfn].owner == d->id;
+	for (i = 0; i < BH_MAX_GRANTS; i++)
+		if (bh_grants[i].npages && bh_grants[i].to == d->id)
+			*granted += bh_grants[i].npages;
+}
+
+static u64 bh_domain_owned(const struct bh_domain *d)
+{
+	u64 own, granted;
+
+	bh_domain_pages(d, &own, &granted);
+	return own;
+}
+
+/*
+ * /sys/kernel/debug/bhdomains/domains, one line per domain:
+ * "NAME id=N mode=EPT pages=N granted=N state=live|dead crossings=N"
+ */
+static int bh_domains_show(struct seq_file *m, void *unused)
+{
+	u64 own, granted, crossings;
+	unsigned int i;
+	int cpu;
+
+	mutex_lock(&bh_lock);
+	for (i = 1; i < BH_MAX_DOMAINS; i++) {
+		struct bh_domain *d = bh_doms[i];
+
+		if (!d)
+			continue;
+		crossings = 0;
+		for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++)
+			crossings += READ_ONCE(d->crossings[cpu]);
+		bh_domain_pages(d, &own, &granted);
+		seq_printf(m, "%s id=%u mode=EPT pages=%llu granted=%llu state=%s crossings=%llu\n",
+			   d->name, d->id, own, granted,
+			   READ_ONCE(d->dead) ? "dead" : "live", crossings);
+	}
+	mutex_unlock(&bh_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bh_domains);
+
+/* for domains/trace.c: bulkhead_crossing for every (domain, CPU) that moved */
+void bh_domain_trace_crossings(bool emit)
+{
+	unsigned int i;
+	int cpu;
+	u64 now;
+
+	mutex_lock(&bh_lock);
+	for (i = 1; i < BH_MAX_DOMAINS; i++) {
+		struct bh_domain *d = bh_doms[i];
+
+		for_each_online_cpu(cpu) {
+			if (!d || cpu >= BH_VMF_MAX_CPUS)
+				break;
+			now = READ_ONCE(d->crossings[cpu]);
+			if (emit && now != d->crossings_seen[cpu])
+				trace_bulkhead_crossing(d->name, d->id, cpu,
+							now - d->crossings_seen[cpu]);
+			d->crossings_seen[cpu] = now;
+		}
+	}
+	mutex_unlock(&bh_lock);
 }
 
 /* ---- domains ------------------------------------------------------------ */
@@ -295,6 +389,8 @@ out:
 	mutex_unlock(&bh_lock);
 	pr_info(BH_NAME ": domain %s: id %u, views on %u CPUs\n", d->name,
 		d->id, num_online_cpus());
+	trace_bulkhead_domain_create(d->name, d->id, raw_smp_processor_id(), num_online_cpus());
+	bh_trace_created(d->name, d->id);
 	return d;
 }
 EXPORT_SYMBOL_GPL(bh_domain_create);
@@ -339,6 +435,7 @@ int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
 	if (!ret && n)
 		ret = bh_domain_map_run(d, start, n, perm);
 	mutex_unlock(&bh_lock);
+	trace_bulkhead_domain_grant(d->name, d->id, raw_smp_processor_id(), va, len, perm, ret);
 	return ret;
 }
 EXPORT_SYMBOL_GPL(bh_domain_map);
@@ -351,6 +448,12 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 	long ret;
 
 	if (READ_ONCE(d->dead)) {
+		ret = -EIO;
+		goto out;
+	}
+	if (unlikely(cpu >= BH_VMF_MAX_CPUS || !bh_fault_rec[cpu])) {
+		pr_err_ratelimited(BH_NAME ": domain %s cpu %d: no fault entry on this CPU (it came online after bhdomains): refused\n",
+				   d->name, cpu);
 		ret = -EIO;
 		goto out;
 	}
@@ -367,11 +470,23 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 	}
 	st = &bh_states[cpu];
 	st->domain_rsp = (u64)d->stack[cpu] + (PAGE_SIZE << BH_STACK_ORDER);
+	/* where a fault of the domain resumes the kernel: this CR3 */
+	bh_fault_rec[cpu]->kernel_cr3 = __read_cr3();
+	/* what the gate checks GS base against on the way back */
+	st->kernel_gs = rdgsbase();
 	ret = bh_vmf_enter(a0, a1, a2, (unsigned long)fn, st);
-	if (unlikely(st->bad_if)) {
+	d->crossings[cpu]++;
+	if (unlikely(READ_ONCE(d->dead))) {
+		ret = -EIO;		/* it faulted (or was killed) inside */
+	} else if (unlikely(st->bad_if)) {
 		st->bad_if = 0;
 		bh_domain_kill(d, cpu, (unsigned long)fn,
 			       "returned with interrupts enabled");
+		ret = -EIO;
+	} else if (unlikely(st->bad_gs)) {
+		st->bad_gs = 0;
+		bh_domain_kill(d, cpu, (unsigned long)fn,
+			       "changed the kernel's GS base (SWAPGS, WRGSBASE or WRMSR), put back by the gate");
 		ret = -EIO;
 	}
 out:
@@ -383,11 +498,222 @@ EXPORT_SYMBOL_GPL(bh_domain_call);
 void bh_domain_kill(struct bh_domain *d, int cpu, u64 addr,
 		    const char *reason)
 {
+	trace_bulkhead_domain_fault(d->name, d->id, cpu, addr, reason);
+	trace_bulkhead_domain_kill(d->name, d->id, cpu, READ_ONCE(d->dead));
 	pr_err(BH_NAME ": domain %s cpu %d: fault at %#llx: %s: domain dead, its I/O fails with -EIO\n",
 	       d->name, cpu, addr, reason);
 	WRITE_ONCE(d->dead, true);
 }
 EXPORT_SYMBOL_GPL(bh_domain_kill);
+
+/* ---- domain faults (the minivisor's fault entry) ----------------------- */
+
+static const char *bh_vector_name(unsigned int v)
+{
+	static const char * const n[] = {
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF",
+		"?", "#TS", "#NP", "#SS", "#GP", "#PF", "?", "#MF", "#AC",
+		"#MC", "#XM", "#VE", "#CP",
+	};
+
+	return v < ARRAY_SIZE(n) ? n[v] : "interrupt";
+}
+
+/* does va enter the kernel's IDT handler of a vector?  -1 if not */
+static int bh_idt_vector_of(u64 va)
+{
+	struct desc_ptr dt;
+	const gate_desc *g;
+	unsigned int v;
+
+	store_idt(&dt);
+	g = (const gate_desc *)dt.address;
+	for (v = 0; v < 256 && (v + 1) * sizeof(*g) <= dt.size + 1; v++)
+		if (gate_offset(&g[v]) == va)
+			return v;
+	return -1;
+}
+
+static const char *bh_owner_name(u64 pfn, char *buf, size_t len)
+{
+	int o = pfn < bh_map.npages ? bh_owner_of(&bh_map, pfn) : -1;
+
+	if (o < 0)
+		return "unowned (MMIO or outside RAM)";
+	if (o == BH_DOM_KERNEL)
+		return "the kernel's";
+	snprintf(buf, len, "domain %s's", bh_doms[o] ? bh_doms[o]->name : "?");
+	return buf;
+}
+
+/* the domain RIP an exception pushed on the domain stack (0 if unreadable) */
+static u64 bh_frame_rip(const struct mv_fault_record *r, int vector)
+{
+	/* vectors that push an error code below the return address */
+	static const u32 has_err = BIT(8) | BIT(10) | BIT(11) | BIT(12) |
+				   BIT(13) | BIT(14) | BIT(17) | BIT(21) |
+				   BIT(29) | BIT(30);
+	u64 rip = 0;
+	u64 at = r->rsp + ((has_err & BIT(vector)) ? 8 : 0);
+
+	if (copy_from_kernel_nofault(&rip, (void *)at, sizeof(rip)))
+		return 0;
+	return rip;
+}
+
+/* one line for dmesg: what the domain did, from the minivisor's record */
+static void bh_fault_describe(const struct mv_fault_record *r, char *why,
+			      size_t len, u64 *addr)
+{
+	unsigned int basic = r->reason & 0xffff;
+	u64 q = r->qual;
+	char own[48];
+	int n = 0, v;
+
+	*addr = r->gla;
+	switch (basic) {
+	case EXIT_REASON_EPT_VIOLATION:
+		if (!(q & BIT(7)))
+			*addr = r->gpa;
+		if (q & BIT(2)) {
+			v = bh_idt_vector_of(r->gla);
+			if (v >= 0 && v < 32)
+				n = scnprintf(why, len, "exception %d (%s) raised by domain code at %pS (its handler %pS is not executable in the domain view)",
+					      v, bh_vector_name(v),
+					      (void *)bh_frame_rip(r, v),
+					      (void *)r->gla);
+			else if (v >= 0)
+				n = scnprintf(why, len, "interrupt vector %d arrived in the domain (handler %pS)",
+					      v, (void *)r->gla);
+			else
+				n = scnprintf(why, len, "execute of %pS (gpa %#llx, %s memory) denied by EPT: a jump out of the domain",
+					      (void *)r->gla, r->gpa,
+					      bh_owner_name(PHYS_PFN(r->gpa),
+							    own, sizeof(own)));
+		} else {
+			n = scnprintf(why, len, "%s of %s memory (gpa %#llx) denied by EPT",
+				      q & BIT(1) ? "write" : "read",
+				      bh_owner_name(PHYS_PFN(r->gpa), own,
+						    sizeof(own)), r->gpa);
+		}
+		break;
+	case EXIT_REASON_EPT_MISCONFIG:
+		*addr = r->gpa;
+		n = scnprintf(why, len, "EPT misconfiguration at gpa %#llx",
+			      r->gpa);
+		break;
+	case EXIT_REASON_VMFUNC:
+		*addr = r->rip;
+		n = scnprintf(why, len, "VMFUNC leaf %llu with a forged EPTP index %llu",
+			      r->rax & 0xffffffff, r->rcx & 0xffffffff);
+		break;
+	case EXIT_REASON_VMCALL:
+		*addr = r->rip;
+		n = scnprintf(why, len, "privileged instruction: VMCALL (hypercall %#llx)",
+			      r->rax);
+		break;
+	case EXIT_REASON_CR_ACCESS:
+		*addr = r->rip;
+		n = scnprintf(why, len, "privileged instruction: MOV to CR%llu",
+			      q & 15);
+		break;
+	case EXIT_REASON_MSR_WRITE:
+	case EXIT_REASON_MSR_READ:
+		*addr = r->rip;
+		n = scnprintf(why, len, "privileged instruction: %s MSR %#llx",
+			      basic == EXIT_REASON_MSR_WRITE ? "WRMSR" :
+			      "RDMSR", r->rcx & 0xffffffff);
+		break;
+	case EXIT_REASON_TRIPLE_FAULT:
+		*addr = r->rip;
+		n = scnprintf(why, len, "triple fault in the domain");
+		break;
+	case EXIT_REASON_XSETBV:
+		*addr = r->rip;
+		n = scnprintf(why, len, "privileged instruction: XSETBV");
+		break;
+	default:
+		*addr = r->rip;
+		n = scnprintf(why, len, "privileged instruction or event: VM exit reason %u",
+			      basic);
+		break;
+	}
+	if (r->vectoring & INTR_INFO_VALID_MASK)
+		scnprintf(why + n, len - n, ", while delivering vector %llu",
+			  r->vectoring & 0xff);
+}
+
+/*
+ * Called by bh_vmf_fault_entry on the CPU's fault stack, kernel view,
+ * IF = 0, GS and CR3 the kernel's (restored by the minivisor).  The domain
+ * live in this CPU's slot is the culprit.  Returns the CPU's gate state
+ * with killed set: the caller unwinds the gate.
+ */
+struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec)
+{
+	int cpu = smp_processor_id();
+	struct bh_vmf_cpu *st = &bh_states[cpu];
+	struct bh_domain *d = bh_loaded[cpu];
+	struct mv_fault_record r = *rec;
+	char why[192];
+	u64 addr;
+
+	bh_fault_describe(&r, why, sizeof(why), &addr);
+	if (!d || !st->depth) {
+		pr_emerg(BH_NAME ": cpu %d: domain fault with no live domain (rip %#llx): %s\n",
+			 cpu, r.rip, why);
+		return st;	/* bh_vmf_unwind stops at ud2 */
+	}
+	pr_err(BH_NAME ": domain %s cpu %d: stopped at rip %pS (rsp %#llx, view %lld): %s\n",
+	       d->name, cpu, (void *)r.rip, r.rsp, (long long)r.view, why);
+	st->killed = 1;
+	bh_domain_kill(d, cpu, addr, why);
+	return st;
+}
+
+static void bh_fault_unregister(void)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++) {
+		if (bh_fault_rec[cpu] && cpu_online(cpu))
+			bh_hc_on(cpu, MV_HC_FAULT_ENTRY, 0, 0, 0, NULL);
+		free_pages((unsigned long)bh_fault_stack[cpu],
+			   BH_FAULT_STACK_ORDER);
+		free_page((unsigned long)bh_fault_rec[cpu]);
+		bh_fault_stack[cpu] = NULL;
+		bh_fault_rec[cpu] = NULL;
+	}
+}
+
+static int bh_fault_register(void)
+{
+	long ret;
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		if (cpu >= BH_VMF_MAX_CPUS)
+			return -EOPNOTSUPP;
+		bh_fault_rec[cpu] = (void *)get_zeroed_page(GFP_KERNEL);
+		bh_fault_stack[cpu] = (void *)__get_free_pages(GFP_KERNEL,
+							BH_FAULT_STACK_ORDER);
+		if (!bh_fault_rec[cpu] || !bh_fault_stack[cpu])
+			return -ENOMEM;
+		ret = bh_hc_on(cpu, MV_HC_FAULT_ENTRY,
+			       (u64)bh_vmf_fault_entry,
+			       (u64)bh_fault_stack[cpu] +
+			       (PAGE_SIZE << BH_FAULT_STACK_ORDER),
+			       __pa(bh_fault_rec[cpu]), NULL);
+		if (ret) {
+			pr_err(BH_NAME ": cpu %d: the minivisor refused the fault entry (%ld): bulkhead.ko too old?\n",
+			       cpu, ret);
+			free_page((unsigned long)bh_fault_rec[cpu]);
+			bh_fault_rec[cpu] = NULL;
+			return -ENODEV;
+		}
+	}
+	return 0;
+}
 
 void bh_domain_destroy(struct bh_domain *d)
 {
@@ -397,6 +723,7 @@ void bh_domain_destroy(struct bh_domain *d)
 		return;
 	mutex_lock(&bh_lock);
 	WRITE_ONCE(d->dead, true);
+	trace_bulkhead_domain_revoke(d->name, d->id, raw_smp_processor_id(), bh_domain_owned(d));
 	bh_domain_free(d);
 	/* the freed pages are the kernel's again: readable by the others */
 	for (i = 1; i < BH_MAX_DOMAINS; i++)
@@ -495,19 +822,20 @@ static int bh_module_notify(struct notifier_block *nb, unsigned long action,
 			    void *data)
 {
 	struct module *mod = data;
+	unsigned int text_size, init_size;
+	void *text, *init;
 	int ret;
 
 	if (action != MODULE_STATE_COMING || !bh_is_isolated(mod))
 		return NOTIFY_DONE;
-	ret = bh_scan_text(mod, ".text", mod->core_layout.base,
-			   mod->core_layout.text_size);
+	text = bh_mod_part(mod, BH_MOD_TEXT, &text_size);
+	init = bh_mod_part(mod, BH_MOD_INIT_TEXT, &init_size);
+	ret = bh_scan_text(mod, ".text", text, text_size);
 	if (!ret)
-		ret = bh_scan_text(mod, ".init.text", mod->init_layout.base,
-				   mod->init_layout.text_size);
+		ret = bh_scan_text(mod, ".init.text", init, init_size);
 	if (!ret)
 		pr_info(BH_NAME ": driver %s: %u+%u text bytes scanned, clean\n",
-			mod->name, mod->core_layout.text_size,
-			mod->init_layout.text_size);
+			mod->name, text_size, init_size);
 	return notifier_from_errno(ret);
 }
 
@@ -558,6 +886,18 @@ static int __init bh_domains_init(void)
 	long ret;
 	int cpu;
 
+	/* the gate checks the GS base a domain leaves with RDGSBASE */
+	if (!boot_cpu_has(X86_FEATURE_FSGSBASE)) {
+		pr_err(BH_NAME ": cpu %d: the kernel runs without FSGSBASE (booted with nofsgsbase?): the VMFUNC gate needs RDGSBASE\n",
+		       raw_smp_processor_id());
+		return -ENODEV;
+	}
+	/* a symbol of bulkhead.ko: rmmod bulkhead is refused while we live */
+	if (bulkhead_mv_version() != MV_VERSION) {
+		pr_err(BH_NAME ": bulkhead.ko is version %#x, need %#x\n",
+		       bulkhead_mv_version(), MV_VERSION);
+		return -ENODEV;
+	}
 	for_each_online_cpu(cpu) {
 		ret = bh_hc_on(cpu, MV_HC_PING, 0, 0, 0, &res);
 		if (ret || res.a2 != MV_PING_SIGNATURE) {
@@ -583,15 +923,20 @@ static int __init bh_domains_init(void)
 	for_each_possible_cpu(cpu)
 		if (cpu < BH_VMF_MAX_CPUS)
 			bh_vmf_cpus[cpu] = &bh_states[cpu];
+	ret = bh_fault_register();
+	if (ret)
+		goto out;
 	ret = register_module_notifier(&bh_module_nb);
 	if (ret)
 		goto out;
 	bh_debugfs = debugfs_create_dir(BH_NAME, NULL);
 	debugfs_create_file("kill", 0200, bh_debugfs, NULL, &bh_kill_fops);
+	debugfs_create_file("domains", 0444, bh_debugfs, NULL, &bh_domains_fops);
 	pr_info(BH_NAME ": ready: %llu pages of RAM tracked, gate at %#lx\n",
 		npages, (unsigned long)bh_vmf_gate_start);
 	return 0;
 out:
+	bh_fault_unregister();
 	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
 	kfree(bh_states);
 	vfree(bh_pages);
@@ -600,8 +945,10 @@ out:
 
 static void __exit bh_domains_exit(void)
 {
+	bh_trace_exit();
 	debugfs_remove_recursive(bh_debugfs);
 	unregister_module_notifier(&bh_module_nb);
+	bh_fault_unregister();
 	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
 	kfree(bh_states);
 	vfree(bh_pages);

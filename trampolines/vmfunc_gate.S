@@ -8,6 +8,10 @@
  * kernel view.  The whole page is mapped executable in both views; it is
  * the only code the domain view may execute besides the domain's own.
  *
+ * bh_vmf_fault_entry/bh_vmf_unwind (end of file) are normal kernel text,
+ * run only in the kernel view: where the minivisor resumes a CPU after a
+ * domain fault (vmfunc_gate.h).
+ *
  * Kernel stack while the domain runs (top first), saved RSP points at r15:
  *	return address, rflags, rbp, rbx, r12, r13, r14, r15
  * Domain stack: st->domain_rsp, then the return address .Lvmf_return.
@@ -27,12 +31,35 @@
  *   - every GPR the other side must not see is zeroed on both crossings.
  */
 #include <linux/linkage.h>
-#include <asm/export.h>
+#include "../include/bh_compat.h"
 #include <linux/errno.h>
 #include <asm/nospec-branch.h>
 #include <asm/processor-flags.h>
+#include <asm/unwind_hints.h>
 #include "vmfunc_gate.h"
 #include "mpk_gate.h"
+
+/*
+ * Kernel view, IF = 0, \st = this CPU's struct bh_vmf_cpu: make GS base
+ * the kernel's again if the domain changed it (vmfunc_gate.h); \tmp is
+ * clobbered.  SWAPGS back when the kernel's base is in KERNEL_GS_BASE (the
+ * domain swapped), else write it.
+ */
+.macro BH_VMF_CHECK_GS st:req, tmp:req
+	rdgsbase \tmp
+	cmpq	BH_VMF_KERNEL_GS(\st), \tmp
+	je	.Lgs_ok_\@
+	swapgs
+	rdgsbase \tmp
+	cmpq	BH_VMF_KERNEL_GS(\st), \tmp
+	je	.Lgs_fixed_\@
+	swapgs
+	movq	BH_VMF_KERNEL_GS(\st), \tmp
+	wrgsbase \tmp
+.Lgs_fixed_\@:
+	incq	BH_VMF_BAD_GS(\st)
+.Lgs_ok_\@:
+.endm
 
 	.pushsection .text.bh_vmf_gate, "ax"
 	.balign 4096
@@ -101,6 +128,7 @@ SYM_FUNC_START(bh_vmf_enter)
 	movq	BH_VMF_DEPTH(%rdx), %rax
 	testq	%rax, %rax
 	jz	.Lvmf_bad_return
+	BH_VMF_CHECK_GS %rdx, %rcx
 	decq	%rax
 	movq	%rax, BH_VMF_DEPTH(%rdx)
 	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
@@ -197,6 +225,7 @@ SYM_FUNC_START(bh_vmf_out)
 	movq	BH_VMF_DEPTH(%rbx), %rax
 	testq	%rax, %rax
 	jz	.Lvmf_bad_out
+	BH_VMF_CHECK_GS %rbx, %rcx
 	movq	BH_VMF_KERNEL_RSP - 8(%rbx, %rax, 8), %rsp
 	pushq	BH_VMF_DOMAIN_RSP(%rbx)
 	pushq	%r11
@@ -226,6 +255,9 @@ SYM_FUNC_START(bh_vmf_out)
 	popq	%rbx
 	popq	%r11
 	popq	BH_VMF_DOMAIN_RSP(%rbx)
+	/* the domain died below us (a nested fault): do not go back in */
+	cmpq	$0, BH_VMF_KILLED(%rbx)
+	jne	.Lvmf_out_killed
 	xorl	%ebx, %ebx
 	xorl	%edx, %edx
 	xorl	%esi, %esi
@@ -254,6 +286,9 @@ SYM_FUNC_START(bh_vmf_out)
 	/* a call-out without a live entry, or a forged index */
 .Lvmf_bad_out:
 	ud2
+.Lvmf_out_killed:
+	movq	%rbx, %rdx
+	jmp	bh_vmf_unwind
 SYM_FUNC_END(bh_vmf_out)
 EXPORT_SYMBOL_GPL(bh_vmf_out)
 
@@ -261,6 +296,60 @@ EXPORT_SYMBOL_GPL(bh_vmf_out)
 	.globl bh_vmf_gate_end
 bh_vmf_gate_end:
 	.popsection
+
+/*
+ * Fault path, normal kernel text: never mapped executable in a domain
+ * view.  Kernel view, IF = 0.
+ */
+	.text
+
+/* the minivisor resumes here: RSP = fault stack, RDI = record, GS = kernel */
+SYM_CODE_START(bh_vmf_fault_entry)
+	UNWIND_HINT_EMPTY
+	call	bh_domain_fault
+	movq	%rax, %rdx
+	jmp	bh_vmf_unwind
+SYM_CODE_END(bh_vmf_fault_entry)
+
+/*
+ * rdx = this CPU's struct bh_vmf_cpu: return -EFAULT from the innermost
+ * live bh_vmf_enter (its RSP only from the saved slot), restoring the
+ * caller's callee-saved registers and RFLAGS; caller-saved zeroed.
+ */
+SYM_CODE_START_LOCAL(bh_vmf_unwind)
+	UNWIND_HINT_EMPTY
+	movq	BH_VMF_DEPTH(%rdx), %rax
+	testq	%rax, %rax
+	jz	.Lvmf_bad_unwind
+	decq	%rax
+	movq	%rax, BH_VMF_DEPTH(%rdx)
+	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
+	movq	$0, BH_VMF_KERNEL_RSP(%rdx, %rax, 8)
+	testq	%rax, %rax
+	jnz	1f
+	movq	$0, BH_VMF_LIVE(%rdx)
+	movq	$0, BH_VMF_KILLED(%rdx)
+1:	movq	$-EFAULT, %rax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	xorl	%esi, %esi
+	xorl	%edi, %edi
+	xorl	%r8d, %r8d
+	xorl	%r9d, %r9d
+	xorl	%r10d, %r10d
+	xorl	%r11d, %r11d
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	popfq
+	RET
+	/* a fault entry without a live bh_vmf_enter on this CPU */
+.Lvmf_bad_unwind:
+	ud2
+SYM_CODE_END(bh_vmf_unwind)
 
 	.pushsection .data, "aw"
 	.balign 8

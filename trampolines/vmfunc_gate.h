@@ -26,7 +26,10 @@
 #define BH_VMF_ENTRIES		56	/* completed round trips */
 #define BH_VMF_BAD_ECX		64	/* reserved: VMFUNCs with a wrong ECX */
 #define BH_VMF_BAD_IF		72	/* returns with IF = 1 (domain did STI) */
-#define BH_VMF_CPU_SIZE		80
+#define BH_VMF_KILLED		80	/* the live domain faulted: unwind */
+#define BH_VMF_KERNEL_GS	88	/* the kernel's GS base on this CPU */
+#define BH_VMF_BAD_GS		96	/* crossings that found another GS base */
+#define BH_VMF_CPU_SIZE		104
 
 #ifndef __ASSEMBLER__
 #include <linux/types.h>
@@ -43,6 +46,9 @@ struct bh_vmf_cpu {
 	u64 entries;
 	u64 bad_ecx;
 	u64 bad_if;
+	u64 killed;
+	u64 kernel_gs;
+	u64 bad_gs;
 };
 
 /*
@@ -60,6 +66,12 @@ extern struct bh_vmf_cpu *bh_vmf_cpus[BH_VMF_MAX_CPUS];
  * return every caller-saved GPR except RAX is zero and RFLAGS (IF
  * included) is what it was.  Returns fn's RAX, or -EBUSY when nested
  * deeper than BH_VMF_MAX_DEPTH.
+ * st->kernel_gs must hold the kernel's GS base: a domain can change GS
+ * base without a VM exit (SWAPGS, WRGSBASE, WRMSR of the passed-through
+ * MSR), so every crossing into the kernel view (this return and
+ * bh_vmf_out) compares it with RDGSBASE before any kernel code runs,
+ * puts it back (SWAPGS back if the domain swapped, else WRGSBASE) and
+ * counts it in st->bad_gs; bh_domain_call then kills the domain.
  */
 long bh_vmf_enter(unsigned long a0, unsigned long a1, unsigned long a2,
 		  unsigned long fn, struct bh_vmf_cpu *st);
@@ -77,6 +89,21 @@ typedef long (*bh_vmf_out_fn)(unsigned long a0, unsigned long a1,
 			      unsigned long a2);
 extern bh_vmf_out_fn bh_vmf_out_table[];
 extern unsigned long bh_vmf_out_count;
+
+/*
+ * The domain-fault entry (kernel text, view 0 only), registered with the
+ * minivisor on every CPU (MV_HC_FAULT_ENTRY): runs on the CPU's fault
+ * stack with IF = 0 and RDI = the fault record, calls
+ * bh_domain_fault(record), which reports, kills the domain and returns
+ * this CPU's struct bh_vmf_cpu with killed set; then unwinds the
+ * innermost bh_vmf_enter, which returns -EFAULT to its caller with the
+ * caller's registers and RFLAGS.  A bh_vmf_out that returns while killed
+ * is set unwinds the next entry instead of resuming the dead domain, so a
+ * fault at any nesting depth ends in the outermost caller.
+ */
+void bh_vmf_fault_entry(void);
+struct mv_fault_record;
+struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec);
 
 /* the gate page(s): [bh_vmf_gate_start, bh_vmf_gate_end), page aligned */
 extern const char bh_vmf_gate_start[], bh_vmf_gate_end[];

@@ -49,6 +49,7 @@
 #include <asm/trapnr.h>
 #include <asm/irq_vectors.h>
 #include <asm/pgtable.h>
+#include "../../include/bh_compat.h"
 #include "pks.h"
 
 #define BH_PKS_STACK_SIZE	(16 * 1024)
@@ -198,11 +199,34 @@ EXPORT_SYMBOL_GPL(bh_pks_domain_remove);
 
 int bh_pks_domain_add_module(struct bh_pks_domain *d, struct module *mod)
 {
-	struct module_layout *l = &mod->core_layout;
+	unsigned long start = 0, end = 0, base;
+	unsigned int size;
+	int p, ret;
 
-	/* text is fetched, and fetches ignore keys: tag rodata .. bss */
-	return bh_pks_domain_add(d, l->base + l->text_size,
-				 l->size - l->text_size, "module data");
+	/*
+	 * text is fetched, and fetches ignore keys: tag rodata .. bss, one
+	 * range per run of adjacent parts (one before 6.4, when the parts
+	 * are slices of one block)
+	 */
+	for (p = BH_MOD_RODATA; p <= BH_MOD_DATA; p++) {
+		base = (unsigned long)bh_mod_part(mod, p, &size);
+		if (!size)
+			continue;
+		if (end && base == end) {
+			end += size;
+			continue;
+		}
+		if (end) {
+			ret = bh_pks_domain_add(d, (void *)start, end - start,
+						"module data");
+			if (ret)
+				return ret;
+		}
+		start = base;
+		end = base + size;
+	}
+	return end ? bh_pks_domain_add(d, (void *)start, end - start,
+				       "module data") : 0;
 }
 EXPORT_SYMBOL_GPL(bh_pks_domain_add_module);
 

@@ -3,13 +3,12 @@
 # with VMFUNC bytes and accepts a clean one; a VMFUNC gate round trip
 # with scrubbed registers, the domain's own stack and pages, the kernel
 # read-only to it, TSC ticks and VM exits per round trip; the kernel keeps
-# working after the domain is gone.  BH_DOM_FAULT=1 in the environment (or
-# bulkhead.domfault=1 on the kernel command line) adds the fault case.
+# working after the domain is gone; then every fault case of a domain
+# (bhtest_dom.ko faults=1), each contained and reported.
 # Context: guest user space (busybox sh).
 . /bulkhead/lib.sh
 M=/bulkhead/modules
 dmesg -c > /dev/null
-grep -q 'bulkhead.domfault=1' /proc/cmdline && BH_DOM_FAULT=1
 
 if ! insmod $M/bulkhead.ko; then
 	ktap_fail insmod_bulkhead "$(dmesg | grep bulkhead | tail -1)"
@@ -57,27 +56,56 @@ ktap_check rmmod_bulkhead rmmod bulkhead
 w=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|invalid opcode' | head -1)
 if [ -z "$w" ]; then ktap_ok no_warnings; else ktap_fail no_warnings "$w"; fi
 
-# the fault case (known red until domains/ABI-REQUESTS.md #1): the domain
-# writes a kernel variable; the EPT violation must be reported with that
-# address, and the write must not happen
-if [ "${BH_DOM_FAULT:-0}" = 1 ]; then
-	dmesg -c > /dev/null
-	insmod $M/bulkhead.ko && insmod $M/bhdomains.ko
-	insmod $M/bhtest_dom.ko fault=1 2>/dev/null
-	pa=$(dmesg | sed -n 's/.*writes kernel memory at .* (pa 0x\([0-9a-f]*\)).*/\1/p' | head -1)
-	if grep -q "what=3 .*a=0*$pa " /sys/kernel/bulkhead/minivisor/log 2>/dev/null; then
-		ktap_ok fault_ept_violation_reported
-	else
-		ktap_fail fault_ept_violation_reported "no EPT entry for pa $pa in the minivisor log"
-	fi
-	sed 's/^/# mv log: /' /sys/kernel/bulkhead/minivisor/log 2>/dev/null | tail -3
-	if dmesg | grep -q 'bhdom: ok [0-9]* domain_write_kernel_stopped'; then
-		ktap_ok fault_write_stopped
-	else
-		ktap_fail fault_write_stopped "not contained: $(dmesg | grep -E 'invalid opcode|bhdom: not ok' | head -1)"
-	fi
-	grep cpu /sys/kernel/bulkhead/minivisor/cpus 2>/dev/null | sed 's/^/# /'
+# fault containment: every way a domain can misbehave, each stopped with
+# a dmesg line naming domain, CPU, address and reason, the domain dead,
+# a new domain working after it (bhtest_dom.ko faults=1)
+dmesg -c > /dev/null
+if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
+	insmod $M/bhtest_dom.ko faults=1 2>/dev/null
+	ktap_from_dmesg bhdom
+	rmmod bhtest_dom 2>/dev/null
+	# name _ regex the dmesg line must match
+	while read -r name re; do
+		l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: stopped at rip .*$re" | head -1)
+		k=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]+: .*$re.*domain dead" | head -1)
+		if [ -n "$l" ] && [ -n "$k" ]; then
+			ktap_ok "fault_reported_$name"
+			ktap_diag "${l#*] }"
+		else
+			ktap_fail "fault_reported_$name" "no dmesg line matching: $re"
+		fi
+	done <<-'EOF'
+	write_kernel write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT
+	read_other_domain read of domain bhvictim's memory \(gpa 0x[0-9a-f]+\) denied by EPT
+	jump_kernel execute of kfree\+0x0/.* denied by EPT: a jump out of the domain
+	wrmsr privileged instruction: WRMSR MSR 0xc0000103
+	mov_cr4 privileged instruction: MOV to CR4
+	vmcall privileged instruction: VMCALL
+	vmfunc VMFUNC leaf 0 with a forged EPTP index 5
+	exception_ud exception 6 \(#UD\) raised by domain code
+	exception_de exception 0 \(#DE\) raised by domain code
+	exception_pf exception 14 \(#PF\) raised by domain code
+	EOF
+	# GS base changed with no exit (SWAPGS, WRGSBASE): the gate's check
+	n=$(dmesg | grep -cE "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]+: changed the kernel's GS base \(SWAPGS, WRGSBASE or WRMSR\), put back by the gate: domain dead")
+	[ "$n" = 2 ] && ktap_ok fault_reported_gs_base ||
+		ktap_fail fault_reported_gs_base "$n GS-base kill lines in dmesg (want 2)"
+	f=$(sed -n 's/.*domain_faults=\([0-9]*\).*/\1/p' /sys/kernel/bulkhead/minivisor/cpus | awk '{s += $1} END {print s + 0}')
+	[ "$f" -ge 11 ] && ktap_ok minivisor_counts_domain_faults || ktap_fail minivisor_counts_domain_faults "domain_faults=$f (want >= 11)"
+	ktap_diag "minivisor: $f domain faults"
 	v=$(sh -c 'echo still-fine | cat')
 	[ "$v" = still-fine ] && ktap_ok fault_kernel_fine_after || ktap_fail fault_kernel_fine_after "pipe broken"
+	# bhdomains uses a bulkhead.ko symbol: unloading in the wrong order is refused
+	if rmmod bulkhead 2>/dev/null; then
+		ktap_fail rmmod_bulkhead_refused_while_domains "bulkhead.ko unloaded under bhdomains"
+	else
+		ktap_ok rmmod_bulkhead_refused_while_domains
+	fi
+	ktap_check fault_rmmod_bhdomains rmmod bhdomains
+	ktap_check fault_rmmod_bulkhead rmmod bulkhead
+else
+	ktap_fail fault_insmod "$(dmesg | tail -2 | tr '\n' ' ')"
 fi
+w=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|invalid opcode' | head -1)
+if [ -z "$w" ]; then ktap_ok fault_no_warnings; else ktap_fail fault_no_warnings "$w"; fi
 ktap_end

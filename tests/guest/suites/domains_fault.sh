@@ -1,0 +1,101 @@
+# domains_fault - a real isolated driver misbehaves: bhram_iso (the RAM
+# disk in its own EPT view) is told through its test knob to write a
+# pattern over a kernel variable on its next request.  The write must be
+# stopped by EPT, the minivisor's fault entry must report it (dmesg names
+# domain, CPU, address, reason), the domain must be dead, that request and
+# every later one must fail with EIO at once (no hang), the kernel
+# variable must be intact, the other isolated driver (bhnull_iso) and the
+# kernel must keep running, and bhram_iso must unload and load again and
+# then store data.
+# Context: guest user space (busybox sh).
+. /bulkhead/lib.sh
+M=/bulkhead/modules
+dmesg -c > /dev/null
+
+if ! insmod $M/bulkhead.ko || ! insmod $M/bhdomains.ko ||
+   ! insmod $M/bhglue_iso.ko || ! insmod $M/bhram_iso.ko ||
+   ! insmod $M/bhnull_iso.ko; then
+	ktap_fail drivers_load "$(dmesg | grep -E 'bh|bulkhead' | tail -2 | tr '\n' ' ')"
+	ktap_end
+	exit 0
+fi
+ktap_ok drivers_load
+
+knob=/sys/kernel/debug/bhglue_iso/bhram_wild_write
+# the victim: overflowuid (an int shown by /proc/sys/kernel/overflowuid)
+victim=$(awk '$3 == "overflowuid" { print $1; exit }' /proc/kallsyms)
+before=$(cat /proc/sys/kernel/overflowuid)
+if [ ! -w $knob ] || [ -z "$victim" ]; then
+	ktap_fail setup "knob $knob or overflowuid in kallsyms missing"
+	ktap_end
+	exit 0
+fi
+
+# the driver works, then goes wrong
+echo hello-before | dd of=/dev/bhram_iso0 bs=512 count=1 conv=sync 2>/dev/null
+ktap_check iso_driver_works_before dd if=/dev/bhram_iso0 of=/dev/null bs=4k count=8 iflag=direct
+echo 0x$victim > $knob
+if dd if=/dev/bhram_iso0 of=/dev/null bs=4k count=1 iflag=direct 2>/tmp/dd.err; then
+	ktap_fail faulting_request_fails "the request that wrote kernel memory succeeded"
+else
+	grep -qi 'input/output error' /tmp/dd.err && ktap_ok faulting_request_fails ||
+		ktap_fail faulting_request_fails "not EIO: $(cat /tmp/dd.err)"
+fi
+after=$(cat /proc/sys/kernel/overflowuid)
+[ "$after" = "$before" ] && ktap_ok kernel_variable_intact ||
+	ktap_fail kernel_variable_intact "overflowuid $before -> $after"
+l=$(dmesg | grep -E "bhdomains: domain bhram_iso cpu [0-9]+: stopped at rip bhram_queue_rq.* write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT" | head -1)
+k=$(dmesg | grep -E "bhdomains: domain bhram_iso cpu [0-9]+: fault at 0x$victim: write of the kernel's memory .*domain dead" | head -1)
+if [ -n "$l" ] && [ -n "$k" ]; then
+	ktap_ok fault_reported_domain_cpu_address_reason
+else
+	ktap_fail fault_reported_domain_cpu_address_reason "no dmesg line naming bhram_iso, the cpu, 0x$victim and the reason"
+fi
+ktap_diag "${l#*] }"
+ktap_diag "${k#*] }"
+
+# dead: every later request fails at once, on every CPU
+ok=1
+for cpu in $(seq 0 $(($(grep -c ^processor /proc/cpuinfo) - 1))); do
+	taskset -c $cpu dd if=/dev/bhram_iso0 of=/dev/null bs=4k count=4 iflag=direct 2>/dev/null && ok=0
+	taskset -c $cpu dd if=/dev/zero of=/dev/bhram_iso0 bs=4k count=4 oflag=direct 2>/dev/null && ok=0
+done
+[ $ok = 1 ] && ktap_ok dead_domain_io_fails_everywhere ||
+	ktap_fail dead_domain_io_fails_everywhere "a request on the dead domain succeeded"
+
+# the rest keeps running
+ktap_check other_domain_still_runs dd if=/dev/bhnull_iso0 of=/dev/null bs=4k count=64 iflag=direct
+v=$(sh -c 'echo still-fine | cat')
+[ "$v" = still-fine ] && ktap_ok kernel_fine_after || ktap_fail kernel_fine_after "pipe broken"
+
+# unload and load again: a fresh domain that stores data
+ktap_check rmmod_dead_driver rmmod bhram_iso
+if insmod $M/bhram_iso.ko; then
+	ktap_ok reload_driver
+	printf 'bulkhead-reloaded-%08d' 42 | dd of=/dev/bhram_iso0 bs=512 count=1 conv=sync oflag=direct 2>/dev/null
+	s=$(dd if=/dev/bhram_iso0 bs=512 count=1 iflag=direct 2>/dev/null | tr -d '\0')
+	[ "$s" = bulkhead-reloaded-00000042 ] && ktap_ok reloaded_driver_stores_data ||
+		ktap_fail reloaded_driver_stores_data "read back '$s'"
+	ktap_check rmmod_reloaded rmmod bhram_iso
+else
+	ktap_fail reload_driver "$(dmesg | grep bh | tail -1)"
+fi
+# the out-of-tree example (drivers-isolated/example, built with
+# isolate.mk): a domain of its own beside the others, storing data
+if insmod $M/bhexample_iso.ko; then
+	printf 'bulkhead-example-%08d' 7 | dd of=/dev/bhexample_iso0 bs=512 seek=3 count=1 conv=sync oflag=direct 2>/dev/null
+	s=$(dd if=/dev/bhexample_iso0 bs=512 skip=3 count=1 iflag=direct 2>/dev/null | tr -d '\0')
+	d=$(grep '^bhexample_iso ' /sys/kernel/debug/bhdomains/domains)
+	case $s/$d in
+	bulkhead-example-00000007/*mode=EPT*state=live*) ktap_ok example_iso_stores_data ;;
+	*) ktap_fail example_iso_stores_data "read back '$s', domain '$d'" ;;
+	esac
+	ktap_diag "$d"
+	ktap_check rmmod_example rmmod bhexample_iso
+else
+	ktap_fail example_iso_stores_data "insmod bhexample_iso.ko: $(dmesg | grep bh | tail -1)"
+fi
+ktap_check rmmod_others sh -c 'rmmod bhnull_iso && rmmod bhglue_iso && rmmod bhdomains && rmmod bulkhead'
+w=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|invalid opcode|hung_task' | head -1)
+[ -z "$w" ] && ktap_ok no_warnings || ktap_fail no_warnings "$w"
+ktap_end
