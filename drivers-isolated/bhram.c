@@ -24,6 +24,14 @@ struct bhram {
 
 static struct bhram bhram;
 
+/*
+ * A deliberate bug, for the fault tests (debugfs knob wild_write): when
+ * set, the next request writes a pattern at that address.  Isolated, the
+ * write is stopped and the domain killed; never set it on the native
+ * build.
+ */
+static u64 bhram_wild_write;
+
 /* copy one segment from or to the store, chunk by chunk */
 static int bhram_seg(struct bhram *r, u64 pos, u8 *buf, u32 len, int write)
 {
@@ -55,6 +63,12 @@ static int bhram_queue_rq(void *drv, const struct bh_blk_req *req)
 	unsigned int i;
 	int ret;
 
+	if (bhram_wild_write) {
+		u64 *p = (u64 *)bhram_wild_write;
+
+		bhram_wild_write = 0;
+		*p = 0x4141414141414141ULL;
+	}
 	if (req->op == BH_REQ_FLUSH)
 		return 0;
 	if (req->nsegs > BH_BLK_MAX_SEGS)
@@ -104,8 +118,10 @@ static int bhram_init(void)
 		}
 	}
 	ret = bh_blk_add(&bhram_params, &bhram_ops, &bhram, &bhram.dev);
-	if (!ret)
+	if (!ret) {
+		bh_test_knob("bhram_wild_write", &bhram_wild_write);
 		return 0;
+	}
 out:
 	bhram_free(&bhram);
 	return ret;
@@ -113,6 +129,7 @@ out:
 
 static void bhram_exit(void)
 {
+	bh_test_knob("bhram_wild_write", NULL);
 	bh_blk_del(bhram.dev);
 	bhram_free(&bhram);
 }

@@ -22,22 +22,22 @@
 #include <linux/slab.h>
 #include <asm/msr.h>
 #include "../include/bh_driver.h"
+#include "blk_disk.h"
 #define BH_BOUNCE_ORDER		5	/* 128 KiB = max request */
 #define BH_BOUNCE_SIZE		(PAGE_SIZE << BH_BOUNCE_ORDER)
 #ifdef BH_GLUE_ISO
 #include "../../domains/domain.h"
 #define BH_GLUE_NAME		"bhglue_iso"
-#define BH_DISK_FMT		"%s_iso0"
+#define BH_DISK_SUFFIX		"_iso0"
 #define BH_ISO_MAX		8	/* isolated modules at once */
 #define BH_ISO_MAX_CPUS		64
 #else
 #define BH_GLUE_NAME		"bhglue"
-#define BH_DISK_FMT		"%s0"
+#define BH_DISK_SUFFIX		"0"
 #endif
 
 struct bh_blk_dev {
-	struct blk_mq_tag_set set;
-	struct gendisk *disk;
+	struct bh_blk_disk bd;
 	const struct bh_blk_ops *ops;
 	void *drv;
 	u32 flags;
@@ -76,20 +76,6 @@ static int bh_call_queue_rq(struct bh_blk_dev *dev, struct bh_blk_req *r,
 	atomic_long_inc(&bh_nr_calls);
 	return dev->ops->queue_rq(dev->drv, r);
 #endif
-}
-
-static int bh_blk_op(struct request *rq)
-{
-	switch (req_op(rq)) {
-	case REQ_OP_READ:
-		return BH_REQ_READ;
-	case REQ_OP_WRITE:
-		return BH_REQ_WRITE;
-	case REQ_OP_FLUSH:
-		return BH_REQ_FLUSH;
-	default:
-		return -EOPNOTSUPP;
-	}
 }
 
 /*
@@ -160,26 +146,12 @@ out:
 static blk_status_t bh_queue_rq(struct blk_mq_hw_ctx *hctx,
 				const struct blk_mq_queue_data *bd)
 {
-	struct bh_blk_dev *dev = hctx->queue->queuedata;
-	struct request *rq = bd->rq;
-	int op = bh_blk_op(rq);
-
 	atomic_long_inc(&bh_nr_requests);
-	blk_mq_start_request(rq);
-	if (op < 0) {
-		blk_mq_end_request(rq, BLK_STS_NOTSUPP);
-		return BLK_STS_OK;
-	}
-	blk_mq_end_request(rq, errno_to_blk_status(bh_blk_run(dev, rq, op)));
-	return BLK_STS_OK;
+	return bh_blk_serve(hctx, bd->rq, bh_blk_run);
 }
 
 static const struct blk_mq_ops bh_mq_ops = {
 	.queue_rq = bh_queue_rq,
-};
-
-static const struct block_device_operations bh_fops = {
-	.owner = THIS_MODULE,
 };
 
 #ifdef BH_GLUE_ISO
@@ -223,25 +195,50 @@ static void bh_iso_defer_free(struct bh_iso *iso, void *addr,
 	list_add(&f->link, &iso->frees);
 }
 
-/* the module's core memory, page by page: text r-x, rodata r, data rw */
+/* what the module's own code does with each part of it: 1 r, 3 rw, 5 r-x */
+static const unsigned int bh_iso_part_perm[BH_MOD_CORE_PARTS] = {
+	[BH_MOD_TEXT] = 5,
+	[BH_MOD_RODATA] = 1,
+	[BH_MOD_RO_AFTER_INIT] = 1,
+	[BH_MOD_DATA] = 3,
+};
+
+/*
+ * The module's core memory, page by page: text r-x, rodata r, data rw; a
+ * page two parts share gets both.  The parts are slices of one block
+ * before 6.4 and separate blocks after (include/bh_compat.h).
+ */
 static int bh_iso_map_module(struct bh_iso *iso)
 {
-	const struct module_layout *l = &iso->mod->core_layout;
-	unsigned int off, perm;
+	unsigned long pg, start[BH_MOD_CORE_PARTS], end[BH_MOD_CORE_PARTS];
+	unsigned int i, j, perm, size;
+	bool earlier;
 	int ret;
 
-	for (off = 0; off < l->size; off += PAGE_SIZE) {
-		perm = 0;
-		if (off < l->text_size)
-			perm |= 5;
-		if (off + PAGE_SIZE > l->text_size &&
-		    off < l->ro_after_init_size)
-			perm |= 1;
-		if (off + PAGE_SIZE > l->ro_after_init_size)
-			perm |= 3;
-		ret = bh_domain_map(iso->dom, l->base + off, PAGE_SIZE, perm);
-		if (ret)
-			return ret;
+	for (i = 0; i < BH_MOD_CORE_PARTS; i++) {
+		start[i] = (unsigned long)bh_mod_part(iso->mod, i, &size);
+		end[i] = start[i] + size;
+	}
+	for (i = 0; i < BH_MOD_CORE_PARTS; i++) {
+		if (start[i] == end[i])
+			continue;
+		for (pg = start[i] & PAGE_MASK; pg < end[i]; pg += PAGE_SIZE) {
+			perm = 0;
+			earlier = false;
+			for (j = 0; j < BH_MOD_CORE_PARTS; j++) {
+				if (start[j] == end[j] || end[j] <= pg ||
+				    start[j] >= pg + PAGE_SIZE)
+					continue;
+				perm |= bh_iso_part_perm[j];
+				earlier |= j < i;
+			}
+			if (earlier)	/* mapped with an earlier part */
+				continue;
+			ret = bh_domain_map(iso->dom, (void *)pg, PAGE_SIZE,
+					    perm);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }
@@ -276,7 +273,7 @@ out:
 		       ret);
 	else
 		pr_info(BH_GLUE_NAME ": %s: isolated, %u bytes in its domain\n",
-			mod->name, mod->core_layout.size);
+			mod->name, bh_mod_core_size(mod));
 	return ret;
 }
 EXPORT_SYMBOL_GPL(bh_iso_begin);
@@ -346,7 +343,6 @@ int BH_API(blk_add)(BH_API_MOD const struct bh_blk_params *p,
 		    struct bh_blk_dev **out)
 {
 	struct bh_blk_dev *dev;
-	struct gendisk *disk;
 	int ret;
 #ifdef BH_GLUE_ISO
 	struct bh_iso *iso;
@@ -372,40 +368,15 @@ int BH_API(blk_add)(BH_API_MOD const struct bh_blk_params *p,
 	if (ret)
 		goto out_free;
 #endif
-	dev->set.ops = &bh_mq_ops;
-	dev->set.nr_hw_queues = p->nr_hw_queues ? p->nr_hw_queues
-						: num_possible_cpus();
-	dev->set.queue_depth = p->queue_depth ? p->queue_depth : 64;
-	dev->set.numa_node = NUMA_NO_NODE;
-	dev->set.flags = BLK_MQ_F_SHOULD_MERGE;
-	ret = blk_mq_alloc_tag_set(&dev->set);
+	ret = bh_blk_disk_add(&dev->bd, &bh_mq_ops, dev, p, BH_DISK_SUFFIX,
+			      p->nr_hw_queues ? p->nr_hw_queues
+					      : num_possible_cpus(),
+			      BH_BLK_MAX_SEGS * (PAGE_SIZE >> 9));
 	if (ret)
 		goto out_free;
-	disk = blk_mq_alloc_disk(&dev->set, dev);
-	if (IS_ERR(disk)) {
-		ret = PTR_ERR(disk);
-		goto out_tags;
-	}
-	dev->disk = disk;
-	disk->fops = &bh_fops;
-	disk->private_data = dev;
-	snprintf(disk->disk_name, DISK_NAME_LEN, BH_DISK_FMT, p->name);
-	set_capacity(disk, p->capacity);
-	blk_queue_logical_block_size(disk->queue, 512);
-	blk_queue_physical_block_size(disk->queue, PAGE_SIZE);
-	blk_queue_max_hw_sectors(disk->queue, BH_BLK_MAX_SEGS * (PAGE_SIZE >> 9));
-	blk_queue_max_segments(disk->queue, BH_BLK_MAX_SEGS);
-	blk_queue_flag_set(QUEUE_FLAG_NONROT, disk->queue);
-	ret = add_disk(disk);
-	if (ret)
-		goto out_disk;
 	*out = dev;
 	return 0;
 
-out_disk:
-	put_disk(disk);
-out_tags:
-	blk_mq_free_tag_set(&dev->set);
 out_free:
 	pr_err(BH_GLUE_NAME ": %s: cannot add disk: %d\n", p->name, ret);
 #ifdef BH_GLUE_ISO
@@ -420,9 +391,7 @@ void BH_API(blk_del)(struct bh_blk_dev *dev)
 {
 	if (!dev)
 		return;
-	del_gendisk(dev->disk);
-	put_disk(dev->disk);
-	blk_mq_free_tag_set(&dev->set);
+	bh_blk_disk_del(&dev->bd);
 #ifdef BH_GLUE_ISO
 	mutex_lock(&bh_iso_lock);
 	{
@@ -484,6 +453,15 @@ void BH_API(log)(const char *msg, long a, long b)
 	pr_info("%s %ld %ld\n", msg, a, b);
 }
 EXPORT_SYMBOL_GPL(BH_API(log));
+
+void BH_API(test_knob)(const char *name, u64 *var)
+{
+	if (var)
+		debugfs_create_x64(name, 0600, bh_debugfs, var);
+	else
+		debugfs_lookup_and_remove(name, bh_debugfs);
+}
+EXPORT_SYMBOL_GPL(BH_API(test_knob));
 
 static int bh_stats_show(struct seq_file *m, void *v)
 {

@@ -78,6 +78,7 @@ struct bh_blk_dev;		/* opaque: the kernel's disk */
 #define bh_pages_alloc(order)	bh_iso_pages_alloc(THIS_MODULE, order)
 #define bh_pages_free(a, order)	bh_iso_pages_free(a, order)
 #define bh_log(msg, a, b)	bh_iso_log(msg, a, b)
+#define bh_test_knob(name, var)	bh_iso_test_knob(name, var)
 #define BH_API(name)		bh_iso_##name
 #define BH_API_MOD		struct module *mod,
 #else
@@ -96,6 +97,11 @@ void *BH_API(pages_alloc)(BH_API_MOD unsigned int order);
 void BH_API(pages_free)(void *addr, unsigned int order);
 /* one line in dmesg: "<msg> <a> <b>" */
 void BH_API(log)(const char *msg, long a, long b);
+/*
+ * Test hook: /sys/kernel/debug/bhglue[_iso]/<name> reads and writes the
+ * u64 *var of the driver (from init; var = NULL removes it, from exit).
+ */
+void BH_API(test_knob)(const char *name, u64 *var);
 
 /* ---- helpers compiled into the driver (no kernel code) ----------------- */
 static inline void bh_copy(void *dst, const void *src, size_t n)

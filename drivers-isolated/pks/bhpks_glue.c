@@ -26,14 +26,14 @@
 #include <linux/debugfs.h>
 #include <linux/slab.h>
 #include "bhram_pks.h"
+#include "../glue/blk_disk.h"
 #include "pks.h"
 
 #define BHG_MAX		4
 #define BHG_BOUNCE	(128 * 1024)
 
 struct bh_blk_dev {
-	struct blk_mq_tag_set set;
-	struct gendisk *disk;
+	struct bh_blk_disk bd;
 	const struct bh_blk_ops *ops;
 	void *drv;
 	struct bh_pks_domain *dom;
@@ -88,7 +88,7 @@ int bh_pks_iso_begin(struct module *mod)
 fail:
 	pr_err("bulkhead: domain %s cpu %d addr %#lx reason cannot isolate module: %d\n",
 	       mod->name, raw_smp_processor_id(),
-	       (unsigned long)mod->core_layout.base, ret);
+	       (unsigned long)bh_mod_part(mod, BH_MOD_TEXT, NULL), ret);
 	bh_pks_domain_destroy(d);
 	return ret;
 }
@@ -152,19 +152,14 @@ void bh_pks_iso_log(const char *msg, long a, long b)
 }
 EXPORT_SYMBOL_GPL(bh_pks_iso_log);
 
-static int bhg_op(struct request *rq)
+void bh_pks_iso_test_knob(const char *name, u64 *var)
 {
-	switch (req_op(rq)) {
-	case REQ_OP_READ:
-		return BH_REQ_READ;
-	case REQ_OP_WRITE:
-		return BH_REQ_WRITE;
-	case REQ_OP_FLUSH:
-		return BH_REQ_FLUSH;
-	default:
-		return -EOPNOTSUPP;
-	}
+	if (var)
+		debugfs_create_x64(name, 0600, bhg_dir, var);
+	else
+		debugfs_lookup_and_remove(name, bhg_dir);
 }
+EXPORT_SYMBOL_GPL(bh_pks_iso_test_knob);
 
 static int bhg_run(struct bh_blk_dev *dev, struct request *rq, int op)
 {
@@ -211,26 +206,12 @@ out:
 static blk_status_t bhg_queue_rq(struct blk_mq_hw_ctx *hctx,
 				 const struct blk_mq_queue_data *bd)
 {
-	struct bh_blk_dev *dev = hctx->queue->queuedata;
-	struct request *rq = bd->rq;
-	int op = bhg_op(rq);
-
 	atomic_long_inc(&bhg_requests);
-	blk_mq_start_request(rq);
-	if (op < 0) {
-		blk_mq_end_request(rq, BLK_STS_NOTSUPP);
-		return BLK_STS_OK;
-	}
-	blk_mq_end_request(rq, errno_to_blk_status(bhg_run(dev, rq, op)));
-	return BLK_STS_OK;
+	return bh_blk_serve(hctx, bd->rq, bhg_run);
 }
 
 static const struct blk_mq_ops bhg_mq_ops = {
 	.queue_rq = bhg_queue_rq,
-};
-
-static const struct block_device_operations bhg_fops = {
-	.owner = THIS_MODULE,
 };
 
 static void bhg_bounce_free(struct bh_blk_dev *dev)
@@ -275,7 +256,6 @@ int bh_pks_iso_blk_add(struct module *mod, const struct bh_blk_params *p,
 {
 	struct bh_pks_domain *d = bhg_dom_of(mod);
 	struct bh_blk_dev *dev;
-	struct gendisk *disk;
 	int ret;
 
 	if (!d || !p || !p->name || !ops || !ops->queue_rq || !p->capacity ||
@@ -290,36 +270,10 @@ int bh_pks_iso_blk_add(struct module *mod, const struct bh_blk_params *p,
 	ret = bhg_bounce_alloc(dev);
 	if (ret)
 		goto out_free;
-	dev->set.ops = &bhg_mq_ops;
-	dev->set.nr_hw_queues = 1;
-	dev->set.queue_depth = p->queue_depth ? p->queue_depth : 64;
-	dev->set.numa_node = NUMA_NO_NODE;
-	dev->set.flags = BLK_MQ_F_SHOULD_MERGE;
-	ret = blk_mq_alloc_tag_set(&dev->set);
+	ret = bh_blk_disk_add(&dev->bd, &bhg_mq_ops, dev, p, "0", 1,
+			      BHG_BOUNCE >> 9);
 	if (ret)
 		goto out_free;
-	disk = blk_mq_alloc_disk(&dev->set, dev);
-	if (IS_ERR(disk)) {
-		ret = PTR_ERR(disk);
-		blk_mq_free_tag_set(&dev->set);
-		goto out_free;
-	}
-	dev->disk = disk;
-	disk->fops = &bhg_fops;
-	disk->private_data = dev;
-	snprintf(disk->disk_name, DISK_NAME_LEN, "%s0", p->name);
-	set_capacity(disk, p->capacity);
-	blk_queue_logical_block_size(disk->queue, 512);
-	blk_queue_physical_block_size(disk->queue, PAGE_SIZE);
-	blk_queue_max_hw_sectors(disk->queue, BHG_BOUNCE >> 9);
-	blk_queue_max_segments(disk->queue, BH_BLK_MAX_SEGS);
-	blk_queue_flag_set(QUEUE_FLAG_NONROT, disk->queue);
-	ret = add_disk(disk);
-	if (ret) {
-		put_disk(disk);
-		blk_mq_free_tag_set(&dev->set);
-		goto out_free;
-	}
 	*out = dev;
 	return 0;
 out_free:
@@ -335,9 +289,7 @@ void bh_pks_iso_blk_del(struct bh_blk_dev *dev)
 {
 	if (!dev)
 		return;
-	del_gendisk(dev->disk);
-	put_disk(dev->disk);
-	blk_mq_free_tag_set(&dev->set);
+	bh_blk_disk_del(&dev->bd);
 	bhg_bounce_free(dev);
 	kfree(dev);
 }

@@ -16,6 +16,7 @@
 #define bh_iso_pages_alloc	bh_pks_iso_pages_alloc
 #define bh_iso_pages_free	bh_pks_iso_pages_free
 #define bh_iso_log		bh_pks_iso_log
+#define bh_iso_test_knob	bh_pks_iso_test_knob
 #define bh_iso_begin		bh_pks_iso_begin
 #define bh_iso_end		bh_pks_iso_end
 #include "../include/bh_driver.h"
