@@ -1,10 +1,14 @@
 #!/bin/bash
 # Install the Debian packages the build and the test machine need.
 # Context: host user space (root installs; others get told what is missing).
+#
+#   tests/lib/deps.sh [PACKAGE...]   (default: what tests/run needs)
 set -euo pipefail
 pkgs=(build-essential bc bison flex libelf-dev libssl-dev cpio kmod xz-utils
 	linux-source-6.1 busybox-static grub-pc-bin grub-common xorriso mtools
-	bochs bochsbios vgabios qemu-system-x86 python3 perl)
+	bochs bochsbios vgabios qemu-system-x86 python3 perl
+	clang libbpf-dev zlib1g-dev e2fsprogs)
+[ $# -gt 0 ] && pkgs=("$@")
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||

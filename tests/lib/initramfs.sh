@@ -6,7 +6,9 @@
 #
 # busybox-static, /init and the guest suites from tests/guest, bh-exit, the
 # given modules and the guest kernel's own modules (null_blk) under
-# /bulkhead/modules/.
+# /bulkhead/modules/, the `bulkhead` tool (tools/bulkhead, static, its BPF
+# object embedded) as /bulkhead/bin/bulkhead, and Debian's e2fsck with its
+# shared libraries and the dynamic loader.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 guest=$here/../guest
@@ -25,6 +27,21 @@ install -m 755 "$guest/init" "$root/init"
 cp "$guest/lib.sh" "$root/bulkhead/"
 cp "$guest"/suites/*.sh "$root/bulkhead/suites/"
 gcc -static -O2 -Wall -Wextra -Werror -o "$root/bin/bh-exit" "$guest/bh-exit.c"
+make -s -C "$here/../../tools/bulkhead" >&2
+mkdir -p "$root/bulkhead/bin"
+cp "$here/../../build/tools/bulkhead/bulkhead" \
+	"$here/../../build/tools/bulkhead/bulkhead.bpf.o" "$root/bulkhead/bin/"
+ln -s /bulkhead/bin/bulkhead "$root/usr/sbin/bulkhead"
+# e2fsck (e2fsprogs): the binary, every library ldd names, the loader
+copy_elf() {
+	local f
+	for f in "$1" $(ldd "$1" | grep -o '/[^ ]*'); do
+		mkdir -p "$root$(dirname "$f")"
+		rm -f "$root$f"
+		cp -L "$f" "$root$f"
+	done
+}
+copy_elf /sbin/e2fsck
 for m in "$@"; do
 	cp "$m" "$root/bulkhead/modules/"
 done
