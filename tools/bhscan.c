@@ -4,7 +4,7 @@
  *
  * Execution context: user space (host tool, libc).
  *
- * Usage: bhscan [-q] FILE...
+ * Usage: bhscan [-h|--help] [-q] FILE...
  * For every SHF_EXECINSTR section of an ELF64 x86-64 file (executable,
  * shared object, or relocatable such as a .ko) it runs the byte scanner
  * (trampolines/scan.c) and checks each hit against the sanctioned gate
@@ -279,21 +279,46 @@ out:
 	return err ? err : stray;
 }
 
+static void usage(FILE *f, const char *prog)
+{
+	fprintf(f,
+		"usage: %s [-q] ELF-FILE...\n"
+		"Scan every executable section of each ELF64 x86-64 file (program,\n"
+		"shared object, .o or .ko) for WRPKRU, VMFUNC, XRSTOR(64) and XRSTORS\n"
+		"at every byte offset, and check each hit against the sanctioned\n"
+		"gate sites (__bh_gate_site_* symbols, section .bh_gate_sites).\n"
+		"Prints FILE: SECTION+0xOFF 0xADDR KIND sanctioned|STRAY per hit\n"
+		"(-q: stray hits only) and a summary line per file on stderr.\n"
+		"Exit status: 0 no stray hit, 1 a stray hit, 2 error.\n"
+		"An isolated driver (*_iso.ko) must pass: bhdomains.ko refuses to\n"
+		"load one with a stray hit.\n", prog);
+}
+
 int main(int argc, char **argv)
 {
 	int i = 1, ret = 0;
 	long r;
 
+	if (i < argc && (!strcmp(argv[i], "-h") ||
+			 !strcmp(argv[i], "--help"))) {
+		usage(stdout, argv[0]);
+		return 0;
+	}
 	if (i < argc && !strcmp(argv[i], "-q")) {
 		quiet = 1;
 		i++;
 	}
-	if (i >= argc) {
-		fprintf(stderr, "usage: %s [-q] ELF-FILE...\n", argv[0]);
+	if (i >= argc || argv[i][0] == '-') {
+		usage(stderr, argv[0]);
 		return 2;
 	}
 	for (; i < argc; i++) {
 		r = scan_file(argv[i]);
+		if (r == -ENOEXEC) {
+			fprintf(stderr, "%s: not an ELF64 x86-64 file with section headers (give a program, .o or .ko)\n",
+				argv[i]);
+			return 2;
+		}
 		if (r < 0) {
 			fprintf(stderr, "%s: %s\n", argv[i], strerror(-r));
 			return 2;

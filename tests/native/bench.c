@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <x86intrin.h>
@@ -80,7 +81,19 @@ static void measure(struct row *r)
 	r->p90 = v[RUNS * 9 / 10];
 }
 
-int main(void)
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: tests/native/bench [-h|--help]\n"
+		"TSC ticks per operation of the protection-key gate on this\n"
+		"machine's real PKU against its floor (two WRPKRUs), as a\n"
+		"markdown table, then '# bench: key=value' lines for\n"
+		"tests/bench.  Goal: full gate round trip <= %.2f x floor.\n"
+		"Build it with 'make -C tests/native'; without PKU (or with\n"
+		"PKU disabled) it says so and prints no figures.\n", GOAL);
+}
+
+int main(int argc, char **argv)
 {
 #define ROW(n, f, i) { .name = (n), .fn = (f), .iters = (i) }
 	struct row rows[] = {
@@ -99,10 +112,17 @@ int main(void)
 	};
 	enum { LOOP, ICALL, WR1, FLOOR, ERIM, STATIC, GATE, GETPID };
 	const unsigned int n = ARRAY_SIZE(rows);
-	const char *no_pku = dom_setup();
+	const char *no_pku;
 	double ratio;
 	unsigned int i;
 
+	if (argc > 1) {
+		int help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
+
+		usage(help ? stdout : stderr);
+		return help ? 0 : 2;
+	}
+	no_pku = dom_setup();
 	if (no_pku || dom_thread_init()) {
 		printf("bench: no PKU: %s\n", no_pku ? no_pku : "no stack");
 		return 0;
@@ -123,6 +143,14 @@ int main(void)
 	       rows[ERIM].med / rows[FLOOR].med);
 	printf("goal: gate <= %.2f x floor: %s\n", GOAL,
 	       ratio <= GOAL ? "MET" : "NOT MET");
+	/* the same figures as key=value, for tests/bench's table */
+	printf("\n# bench: mpk_floor_ticks=%.1f\n", rows[FLOOR].med);
+	printf("# bench: mpk_gate_ticks=%.1f\n", rows[GATE].med);
+	printf("# bench: mpk_gate_over_floor=%.3f\n", ratio);
+	printf("# bench: mpk_static_gate_over_floor=%.3f\n",
+	       rows[STATIC].med / rows[FLOOR].med);
+	printf("# bench: mpk_checked_call_over_floor=%.3f\n",
+	       rows[ERIM].med / rows[FLOOR].med);
 	printf("\nwhere the ticks above the floor go (differences of rows):\n");
 	printf("- call into the gate, callee call, two compare-after-write"
 	       " checks: %.1f\n", rows[ERIM].med - rows[FLOOR].med);

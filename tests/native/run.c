@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 #include "cases.h"
@@ -42,10 +43,24 @@ static const struct ktap_case cases[] = {
 	{ "bhscan_own_binaries", bhscan_own_binaries, 0 },
 };
 
-int main(void)
+int main(int argc, char **argv)
 {
 	const struct rlimit no_core = { 0, 0 };
 	const char *no_pku;
+
+	if (argc > 1) {
+		int help = !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help");
+
+		fprintf(help ? stdout : stderr,
+			"usage: tests/native/run [-h|--help]\n"
+			"The protection-key tests on this machine's real PKU (gates,\n"
+			"threads, signals) and the byte-scanner and bhscan tests: one\n"
+			"KTAP v1 document on stdout, diagnostics on stderr.  Without\n"
+			"PKU the PKU cases are skipped with the reason; set\n"
+			"BH_TEST_NO_PKU=1 to take that path anyway.  Build with\n"
+			"'make -C tests/native'; tests/run runs it as group 'native'.\n");
+		return help ? 0 : 2;
+	}
 
 	/* Some cases crash children on purpose: no core files. */
 	setrlimit(RLIMIT_CORE, &no_core);
