@@ -23,6 +23,7 @@
 #include <linux/io.h>
 #include <linux/smp.h>
 #include <asm/fsgsbase.h>
+#include <asm/hardirq.h>
 #include <asm/msr.h>
 #include "../minivisor/hypercall.h"
 #include "bhtest_dom.h"
@@ -55,6 +56,13 @@ static u64 exits_here(struct mv_hc_stats *s, bool *ok)
 		return 0;
 	}
 	return s->exits;
+}
+
+/* the same for exits taken while a domain view was live */
+static u64 view_exits_here(struct mv_hc_stats *s, bool *ok)
+{
+	exits_here(s, ok);
+	return s->exits_in_views;
 }
 
 static void measure_round_trip(struct bh_domain *d)
@@ -133,6 +141,71 @@ static void call_outs(struct bh_domain *d)
 	bh_domain_del_call(i2);
 	v = bh_domain_call(d, bhtest_dom_callout, i1, 4, 5);
 	check(v == -ENOENT + 1, "removed_call_refused", "got", v);
+}
+
+/*
+ * Exitless interrupts: the domain spins with interrupts on (insmod runs
+ * with IF = 1) for a few hundred timer ticks; the ticks must reach the
+ * kernel's handler while the CPU is inside the domain, with no VM exit
+ * taken while the domain's view was live.  (The kernel's handlers may
+ * exit on their own in the kernel view, as anywhere: counted apart.)
+ */
+static void irqs_in_domain(struct bh_domain *d)
+{
+	struct mv_hc_stats *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	unsigned int t0, t1;
+	bool ok = true;
+	u64 e0, e1, w0, w1;
+	long v;
+
+	if (!s) {
+		check(false, "timer_interrupts_inside_domain", "no memory", 0);
+		return;
+	}
+	get_cpu();
+	w0 = view_exits_here(s, &ok);
+	e0 = s->exits;
+	t0 = this_cpu_read(irq_stat.apic_timer_irqs);
+	v = bh_domain_call(d, bhtest_dom_spin, 2000000, 0, 0);
+	t1 = this_cpu_read(irq_stat.apic_timer_irqs);
+	w1 = view_exits_here(s, &ok);
+	e1 = s->exits;
+	put_cpu();
+	kfree(s);
+	check(v == 0 && t1 - t0 >= 2, "timer_interrupts_inside_domain",
+	      v ? "call returned" : "timer interrupts", v ? v : t1 - t0);
+	check(ok && w1 == w0, "interrupts_inside_domain_no_exits",
+	      "exits in the domain view", (long)(w1 - w0));
+	pr_info(T "# %u timer interrupts while the domain ran: %llu VM exits in the domain view, %llu in the kernel's handlers\n",
+		t1 - t0, w1 - w0, e1 - e0 - 1 - (w1 - w0));
+}
+
+/* a call-out may call its own domain again, never another one */
+static struct bh_domain *other_domain;
+
+static long callback_other(unsigned long a, unsigned long b, unsigned long c)
+{
+	return bh_domain_call(other_domain, bhtest_dom_add, 1, 2, 3);
+}
+
+/* (refused before it is entered: it needs no code of its own) */
+static void other_domain_refused(struct bh_domain *d)
+{
+	struct bh_domain *o = bh_domain_create("bhother");
+	int idx = bh_domain_add_call(callback_other);
+	long v = IS_ERR(o) ? PTR_ERR(o) : idx;
+
+	if (!IS_ERR(o) && idx >= 0) {
+		other_domain = o;
+		v = bh_domain_call(d, bhtest_dom_callout, idx, 0, 0);
+	}
+	check(v == -EBUSY + 1, "nested_other_domain_refused", "got", v);
+	v = bh_domain_call(d, bhtest_dom_add, 1, 2, 3);
+	check(v == 6, "domain_fine_after_refusal", "got", v);
+	if (idx >= 0)
+		bh_domain_del_call(idx);
+	if (!IS_ERR(o))
+		bh_domain_destroy(o);
 }
 
 struct on_cpu {
@@ -366,6 +439,8 @@ static int __init bhtest_dom_init(void)
 		bh_domain_round_trips(raw_smp_processor_id()));
 	every_cpu(d);
 	call_outs(d);
+	other_domain_refused(d);
+	irqs_in_domain(d);
 	measure_round_trip(d);
 	ret = 0;
 out_page:

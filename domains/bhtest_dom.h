@@ -28,6 +28,7 @@ long bhtest_dom_vmfunc(u32 index);
 long bhtest_dom_ud(void);
 long bhtest_dom_div0(void);
 long bhtest_dom_swapgs(void);
+long bhtest_dom_spin(unsigned long n);
 long bhtest_dom_wrgsbase(unsigned long base);
 
 #endif /* BHTEST_DOM_H */

@@ -92,6 +92,14 @@ SYM_FUNC_START(bhtest_dom_callout)
 	ret
 SYM_FUNC_END(bhtest_dom_callout)
 
+/* long spin(n): n > 0 iterations with IF as the gate left it */
+SYM_FUNC_START(bhtest_dom_spin)
+1:	decq	%rdi
+	jnz	1b
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_spin)
+
 /* ---- misbehaviour, for the fault tests (each must kill the domain) ---- */
 
 /* jump to a (kernel) address outside the domain */

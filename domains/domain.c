@@ -29,6 +29,7 @@
 #include <linux/vmalloc.h>
 #include <asm/desc.h>
 #include <asm/fsgsbase.h>
+#include <asm/irq_vectors.h>
 #include <asm/tlbflush.h>
 #include <asm/vmx.h>
 #include "../include/bh_compat.h"
@@ -50,10 +51,11 @@ static_assert(offsetof(struct bh_vmf_cpu, depth) == BH_VMF_DEPTH);
 static_assert(offsetof(struct bh_vmf_cpu, live) == BH_VMF_LIVE);
 static_assert(offsetof(struct bh_vmf_cpu, entries) == BH_VMF_ENTRIES);
 static_assert(offsetof(struct bh_vmf_cpu, bad_ecx) == BH_VMF_BAD_ECX);
-static_assert(offsetof(struct bh_vmf_cpu, bad_if) == BH_VMF_BAD_IF);
+static_assert(offsetof(struct bh_vmf_cpu, irqs) == BH_VMF_IRQS);
 static_assert(offsetof(struct bh_vmf_cpu, killed) == BH_VMF_KILLED);
 static_assert(offsetof(struct bh_vmf_cpu, kernel_gs) == BH_VMF_KERNEL_GS);
 static_assert(offsetof(struct bh_vmf_cpu, bad_gs) == BH_VMF_BAD_GS);
+static_assert(offsetof(struct bh_vmf_cpu, irq_on) == BH_VMF_IRQ_ON);
 static_assert(sizeof(struct bh_vmf_cpu) == BH_VMF_CPU_SIZE);
 static_assert(BH_PERM_R == MV_PERM_R && BH_PERM_W == MV_PERM_W &&
 	      BH_PERM_X == MV_PERM_X);
@@ -77,6 +79,11 @@ static struct bh_vmf_cpu *bh_states;
 /* the domain whose view sits in EPTP slot BH_VMF_SLOT of each CPU */
 static struct bh_domain *bh_loaded[BH_VMF_MAX_CPUS];
 static u64 bh_ram_end;
+/* the IDT a domain runs under (vmfunc_gate.h, "Exitless interrupts") */
+struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
+u64 bh_vmf_irq_target[256];
+static gate_desc *bh_idt;
+
 /* per CPU: the minivisor's fault record and the fault entry's stack */
 #define BH_FAULT_STACK_ORDER	1
 static struct mv_fault_record *bh_fault_rec[BH_VMF_MAX_CPUS];
@@ -248,6 +255,28 @@ static int bh_domains_show(struct seq_file *m, void *unused)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bh_domains);
+
+/*
+ * /sys/kernel/debug/bhdomains/cpus, one line per CPU: gate round trips,
+ * interrupts taken inside a domain (exitless), GS bases put back
+ */
+static int bh_cpus_show(struct seq_file *m, void *unused)
+{
+	int cpu;
+
+	for_each_online_cpu(cpu) {
+		const struct bh_vmf_cpu *st;
+
+		if (cpu >= BH_VMF_MAX_CPUS || !bh_states)
+			break;
+		st = &bh_states[cpu];
+		seq_printf(m, "cpu%d entries=%llu irqs_in_domain=%llu bad_gs=%llu\n",
+			   cpu, READ_ONCE(st->entries), READ_ONCE(st->irqs),
+			   READ_ONCE(st->bad_gs));
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(bh_cpus);
 
 /* for domains/trace.c: bulkhead_crossing for every (domain, CPU) that moved */
 void bh_domain_trace_crossings(bool emit)
@@ -444,9 +473,16 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 		    unsigned long a1, unsigned long a2)
 {
 	struct bh_vmf_cpu *st;
+	unsigned long flags;
 	int cpu = get_cpu();
 	long ret;
 
+	/*
+	 * IF = 0 while the slot and the per-CPU state are set up: an
+	 * interrupt handler that calls a domain must not change them under
+	 * us.  The domain itself runs with the caller's IF (st->irq_on).
+	 */
+	local_irq_save(flags);
 	if (READ_ONCE(d->dead)) {
 		ret = -EIO;
 		goto out;
@@ -457,32 +493,45 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 		ret = -EIO;
 		goto out;
 	}
-	if (bh_loaded[cpu] != d) {
-		ret = mv_hypercall(MV_HC_VIEW_LOAD_SLOT, d->view[cpu],
-				   BH_VMF_SLOT, 0, NULL);
-		if (ret) {
-			pr_err(BH_NAME ": domain %s cpu %d: cannot load view: %ld\n",
-			       d->name, cpu, ret);
-			ret = -EIO;
+	st = &bh_states[cpu];
+	if (st->depth) {
+		/*
+		 * Nested: from a call-out or an interrupt taken inside the
+		 * domain live on this CPU.  Its stack is in use: the entry
+		 * runs below it (st->domain_rsp, set by the gate).  Another
+		 * domain would need the EPTP slot of the live one.
+		 */
+		if (bh_loaded[cpu] != d) {
+			pr_err_ratelimited(BH_NAME ": domain %s cpu %d: called while domain %s is live on this CPU: refused (-EBUSY)\n",
+					   d->name, cpu,
+					   bh_loaded[cpu] ? bh_loaded[cpu]->name : "?");
+			ret = -EBUSY;
 			goto out;
 		}
-		bh_loaded[cpu] = d;
+	} else {
+		if (bh_loaded[cpu] != d) {
+			ret = mv_hypercall(MV_HC_VIEW_LOAD_SLOT, d->view[cpu],
+					   BH_VMF_SLOT, 0, NULL);
+			if (ret) {
+				pr_err(BH_NAME ": domain %s cpu %d: cannot load view: %ld\n",
+				       d->name, cpu, ret);
+				ret = -EIO;
+				goto out;
+			}
+			bh_loaded[cpu] = d;
+		}
+		st->domain_rsp = (u64)d->stack[cpu] +
+				 (PAGE_SIZE << BH_STACK_ORDER);
 	}
-	st = &bh_states[cpu];
-	st->domain_rsp = (u64)d->stack[cpu] + (PAGE_SIZE << BH_STACK_ORDER);
 	/* where a fault of the domain resumes the kernel: this CR3 */
 	bh_fault_rec[cpu]->kernel_cr3 = __read_cr3();
 	/* what the gate checks GS base against on the way back */
 	st->kernel_gs = rdgsbase();
+	st->irq_on = flags & X86_EFLAGS_IF;
 	ret = bh_vmf_enter(a0, a1, a2, (unsigned long)fn, st);
 	d->crossings[cpu]++;
 	if (unlikely(READ_ONCE(d->dead))) {
 		ret = -EIO;		/* it faulted (or was killed) inside */
-	} else if (unlikely(st->bad_if)) {
-		st->bad_if = 0;
-		bh_domain_kill(d, cpu, (unsigned long)fn,
-			       "returned with interrupts enabled");
-		ret = -EIO;
 	} else if (unlikely(st->bad_gs)) {
 		st->bad_gs = 0;
 		bh_domain_kill(d, cpu, (unsigned long)fn,
@@ -490,6 +539,7 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 		ret = -EIO;
 	}
 out:
+	local_irq_restore(flags);
 	put_cpu();
 	return ret;
 }
@@ -671,6 +721,49 @@ struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec)
 	return st;
 }
 
+/*
+ * The IDT a domain runs under: the kernel's gates for vectors 0-31 (an
+ * exception or NMI in a domain reaches kernel text, not executable in its
+ * view: a fault of the domain), the gate page's stubs for 32-255.  Kernel
+ * memory: read-only in every domain view.  Linux's IDT is the same on
+ * every CPU, and so is this one.
+ */
+static int bh_idt_build(void)
+{
+	const gate_desc *k;
+	u64 spurious;
+	unsigned int v;
+
+	store_idt(&bh_vmf_kernel_idtr);
+	if (bh_vmf_kernel_idtr.size + 1 < 256 * sizeof(gate_desc)) {
+		pr_err(BH_NAME ": cpu %d: the kernel's IDT at %#lx has %u bytes, need 256 gates\n",
+		       raw_smp_processor_id(), bh_vmf_kernel_idtr.address,
+		       bh_vmf_kernel_idtr.size + 1);
+		return -ENODEV;
+	}
+	bh_idt = (gate_desc *)get_zeroed_page(GFP_KERNEL);
+	if (!bh_idt)
+		return -ENOMEM;
+	k = (const gate_desc *)bh_vmf_kernel_idtr.address;
+	spurious = gate_offset(&k[SPURIOUS_APIC_VECTOR]);
+	for (v = 0; v < 256; v++) {
+		bh_idt[v] = k[v];
+		if (v < BH_VMF_FIRST_IRQ)
+			continue;
+		/* a stub entered by a jump, for a vector the kernel lacks */
+		bh_vmf_irq_target[v] = k[v].bits.p ? gate_offset(&k[v]) :
+				       spurious;
+		if (k[v].bits.p)
+			pack_gate(&bh_idt[v], GATE_INTERRUPT,
+				  (unsigned long)bh_vmf_irq_stubs +
+				  (v - BH_VMF_FIRST_IRQ) * BH_VMF_IRQ_STUB_SIZE,
+				  0, 0, __KERNEL_CS);
+	}
+	bh_vmf_idtr.address = (unsigned long)bh_idt;
+	bh_vmf_idtr.size = 256 * sizeof(gate_desc) - 1;
+	return 0;
+}
+
 static void bh_fault_unregister(void)
 {
 	int cpu;
@@ -799,22 +892,43 @@ static bool bh_is_isolated(const struct module *mod)
 }
 
 /* refuse any VMFUNC/WRPKRU/XRSTOR bytes in [base, base + len) */
-static int bh_scan_text(const struct module *mod, const char *what,
-			const u8 *base, size_t len)
+/* one dmesg line per hit (at most 4), a count of the rest */
+static size_t bh_scan_report(const struct module *mod, const char *what,
+			     const u8 *base, const struct bh_scan_hit *hits,
+			     size_t n, size_t room)
 {
-	struct bh_scan_hit hits[4];
-	size_t i, n;
+	size_t i;
 
-	n = bh_scan(base, len, (u64)base, hits, ARRAY_SIZE(hits));
-	for (i = 0; i < n && i < ARRAY_SIZE(hits); i++)
+	for (i = 0; i < n && i < room; i++)
 		pr_err(BH_NAME ": refusing driver %s cpu %d: %s at %s+%#zx (%#lx) bytes %*ph\n",
 		       mod->name, raw_smp_processor_id(),
 		       bh_scan_kind_name(hits[i].kind), what, hits[i].off,
 		       (unsigned long)base + hits[i].off, hits[i].len,
 		       base + hits[i].off);
-	if (n > ARRAY_SIZE(hits))
-		pr_err(BH_NAME ": refusing driver %s: %zu more\n", mod->name,
-		       n - ARRAY_SIZE(hits));
+	if (n > room)
+		pr_err(BH_NAME ": refusing driver %s: %zu more in %s\n",
+		       mod->name, n - room, what);
+	return n;
+}
+
+/*
+ * An isolated driver's text may hold no domain switch (VMFUNC, WRPKRU,
+ * XRSTOR*) and no privileged instruction (MOV to CR/DR, WRMSR,
+ * LGDT/LIDT/LLDT/LTR, SWAPGS, WRGSBASE, XSETBV, INVD/WBINVD, VMX) at any
+ * byte offset: trampolines/scan.h.
+ */
+static int bh_scan_text(const struct module *mod, const char *what,
+			const u8 *base, size_t len)
+{
+	struct bh_scan_hit hits[4];
+	size_t n;
+
+	n = bh_scan_report(mod, what, base, hits,
+			   bh_scan(base, len, (u64)base, hits,
+				   ARRAY_SIZE(hits)), ARRAY_SIZE(hits));
+	n += bh_scan_report(mod, what, base, hits,
+			    bh_scan_priv(base, len, (u64)base, hits,
+					 ARRAY_SIZE(hits)), ARRAY_SIZE(hits));
 	return n ? -EPERM : 0;
 }
 
@@ -923,6 +1037,9 @@ static int __init bh_domains_init(void)
 	for_each_possible_cpu(cpu)
 		if (cpu < BH_VMF_MAX_CPUS)
 			bh_vmf_cpus[cpu] = &bh_states[cpu];
+	ret = bh_idt_build();
+	if (ret)
+		goto out;
 	ret = bh_fault_register();
 	if (ret)
 		goto out;
@@ -932,11 +1049,13 @@ static int __init bh_domains_init(void)
 	bh_debugfs = debugfs_create_dir(BH_NAME, NULL);
 	debugfs_create_file("kill", 0200, bh_debugfs, NULL, &bh_kill_fops);
 	debugfs_create_file("domains", 0444, bh_debugfs, NULL, &bh_domains_fops);
+	debugfs_create_file("cpus", 0444, bh_debugfs, NULL, &bh_cpus_fops);
 	pr_info(BH_NAME ": ready: %llu pages of RAM tracked, gate at %#lx\n",
 		npages, (unsigned long)bh_vmf_gate_start);
 	return 0;
 out:
 	bh_fault_unregister();
+	free_page((unsigned long)bh_idt);
 	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
 	kfree(bh_states);
 	vfree(bh_pages);
@@ -949,6 +1068,7 @@ static void __exit bh_domains_exit(void)
 	debugfs_remove_recursive(bh_debugfs);
 	unregister_module_notifier(&bh_module_nb);
 	bh_fault_unregister();
+	free_page((unsigned long)bh_idt);
 	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
 	kfree(bh_states);
 	vfree(bh_pages);

@@ -45,7 +45,7 @@ struct image {
 	size_t nsites;
 };
 
-static int quiet;
+static int quiet, priv;
 
 static int in_file(const struct image *im, uint64_t off, uint64_t len)
 {
@@ -201,6 +201,31 @@ static long scan_section(struct image *im, unsigned int i)
 	return stray;
 }
 
+/* -p: privileged instructions in section i, never sanctioned */
+static long scan_section_priv(struct image *im, unsigned int i)
+{
+	const Elf64_Shdr *s = &im->sh[i];
+	uint64_t base = im->eh->e_type == ET_REL ? 0 : s->sh_addr;
+	const uint8_t *p = im->data + s->sh_offset;
+	struct bh_scan_hit *hits;
+	size_t n, k;
+
+	n = bh_scan_priv(p, s->sh_size, base, NULL, 0);
+	if (!n)
+		return 0;
+	hits = calloc(n, sizeof(*hits));
+	if (!hits)
+		return -ENOMEM;
+	bh_scan_priv(p, s->sh_size, base, hits, n);
+	for (k = 0; k < n; k++)
+		printf("%s: %s+0x%zx 0x%llx %s PRIVILEGED\n", im->path,
+		       sec_name(im, i), hits[k].off,
+		       (unsigned long long)hits[k].addr,
+		       bh_scan_kind_name(hits[k].kind));
+	free(hits);
+	return n;
+}
+
 static int check_header(const struct image *im)
 {
 	const Elf64_Ehdr *eh = im->eh;
@@ -262,6 +287,11 @@ static long scan_file(const char *path)
 		    !(im.sh[i].sh_flags & SHF_EXECINSTR))
 			continue;
 		r = scan_section(&im, i);
+		if (r >= 0 && priv) {
+			long rp = scan_section_priv(&im, i);
+
+			r = rp < 0 ? rp : r + rp;
+		}
 		if (r < 0) {
 			err = r;
 			goto out;
@@ -282,16 +312,19 @@ out:
 static void usage(FILE *f, const char *prog)
 {
 	fprintf(f,
-		"usage: %s [-q] ELF-FILE...\n"
+		"usage: %s [-q] [-p] ELF-FILE...\n"
 		"Scan every executable section of each ELF64 x86-64 file (program,\n"
 		"shared object, .o or .ko) for WRPKRU, VMFUNC, XRSTOR(64) and XRSTORS\n"
 		"at every byte offset, and check each hit against the sanctioned\n"
 		"gate sites (__bh_gate_site_* symbols, section .bh_gate_sites).\n"
 		"Prints FILE: SECTION+0xOFF 0xADDR KIND sanctioned|STRAY per hit\n"
 		"(-q: stray hits only) and a summary line per file on stderr.\n"
+		"-p also flags privileged instructions at every offset (MOV to\n"
+		"CR/DR, WRMSR, LGDT/LIDT/LLDT/LTR, SWAPGS, WRGSBASE, XSETBV,\n"
+		"INVD/WBINVD, VMX), as PRIVILEGED: none is ever sanctioned.\n"
 		"Exit status: 0 no stray hit, 1 a stray hit, 2 error.\n"
-		"An isolated driver (*_iso.ko) must pass: bhdomains.ko refuses to\n"
-		"load one with a stray hit.\n", prog);
+		"An isolated driver (*_iso.ko) must pass with -p: bhdomains.ko\n"
+		"refuses to load one with a stray or privileged hit.\n", prog);
 }
 
 int main(int argc, char **argv)
@@ -304,9 +337,13 @@ int main(int argc, char **argv)
 		usage(stdout, argv[0]);
 		return 0;
 	}
-	if (i < argc && !strcmp(argv[i], "-q")) {
-		quiet = 1;
-		i++;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1] && !argv[i][2]; i++) {
+		if (argv[i][1] == 'q')
+			quiet = 1;
+		else if (argv[i][1] == 'p')
+			priv = 1;
+		else
+			break;
 	}
 	if (i >= argc || argv[i][0] == '-') {
 		usage(stderr, argv[0]);

@@ -14,6 +14,15 @@ static const char *const kind_names[BH_SCAN_NR_KINDS] = {
 	[BH_SCAN_XRSTOR64]	= "XRSTOR64",
 	[BH_SCAN_XRSTORS]	= "XRSTORS",
 	[BH_SCAN_XRSTORS64]	= "XRSTORS64",
+	[BH_SCAN_MOV_CR]	= "MOV to CR",
+	[BH_SCAN_MOV_DR]	= "MOV to DR",
+	[BH_SCAN_WRMSR]		= "WRMSR",
+	[BH_SCAN_DESC]		= "LGDT/LIDT/LLDT/LTR/LMSW",
+	[BH_SCAN_SWAPGS]	= "SWAPGS",
+	[BH_SCAN_WRBASE]	= "WRFSBASE/WRGSBASE",
+	[BH_SCAN_XSETBV]	= "XSETBV",
+	[BH_SCAN_CACHE]		= "INVD/WBINVD",
+	[BH_SCAN_VMX]		= "VMX instruction",
 };
 
 const char *bh_scan_kind_name(enum bh_scan_kind kind)
@@ -69,6 +78,90 @@ size_t bh_scan(const uint8_t *buf, size_t len, uint64_t base,
 			hits[n].off = off;
 			hits[n].kind = (enum bh_scan_kind)kind;
 			hits[n].len = 3;
+		}
+		n++;
+	}
+	return n;
+}
+
+/*
+ * Classify the bytes at buf[off] (left = bytes from off to the end) as a
+ * privileged instruction; -1 if not.  *n = opcode bytes matched.
+ */
+static int classify_priv(const uint8_t *buf, size_t off, size_t left,
+			 unsigned int *n)
+{
+	const uint8_t *p = buf + off;
+	unsigned int mod, reg;
+
+	if (left < 2 || p[0] != 0x0f)
+		return -1;
+	*n = 2;
+	switch (p[1]) {
+	case 0x22:
+	case 0x06:
+		return BH_SCAN_MOV_CR;
+	case 0x23:
+		return BH_SCAN_MOV_DR;
+	case 0x30:
+		return BH_SCAN_WRMSR;
+	case 0x08:
+	case 0x09:
+		return BH_SCAN_CACHE;
+	case 0x78:
+	case 0x79:
+		return BH_SCAN_VMX;
+	}
+	if (left < 3)
+		return -1;
+	*n = 3;
+	mod = p[2] >> 6;
+	reg = (p[2] >> 3) & 7;
+	switch (p[1]) {
+	case 0x00:		/* LLDT, LTR */
+		return reg == 2 || reg == 3 ? BH_SCAN_DESC : -1;
+	case 0x01:
+		switch (p[2]) {
+		case 0xc1: case 0xc2: case 0xc3: case 0xc4:
+			return BH_SCAN_VMX;
+		case 0xc6:
+			return BH_SCAN_WRMSR;
+		case 0xd1:
+			return BH_SCAN_XSETBV;
+		case 0xf8:
+			return BH_SCAN_SWAPGS;
+		}
+		if ((mod != 3 && (reg == 2 || reg == 3)) || reg == 6)
+			return BH_SCAN_DESC;
+		return -1;
+	case 0xae:
+		return mod == 3 && (reg == 2 || reg == 3) ? BH_SCAN_WRBASE : -1;
+	case 0xc7:
+		return mod != 3 && reg >= 6 ? BH_SCAN_VMX : -1;
+	case 0x38:
+		return p[2] == 0x80 || p[2] == 0x81 ? BH_SCAN_VMX : -1;
+	}
+	return -1;
+}
+
+size_t bh_scan_priv(const uint8_t *buf, size_t len, uint64_t base,
+		    struct bh_scan_hit *hits, size_t max)
+{
+	size_t off, n = 0;
+	unsigned int mlen;
+	int kind;
+
+	if (!buf)
+		return 0;
+	for (off = 0; off + 2 <= len; off++) {
+		kind = classify_priv(buf, off, len - off, &mlen);
+		if (kind < 0)
+			continue;
+		if (hits && n < max) {
+			hits[n].addr = base + off;
+			hits[n].off = off;
+			hits[n].kind = (enum bh_scan_kind)kind;
+			hits[n].len = mlen;
 		}
 		n++;
 	}

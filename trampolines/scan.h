@@ -28,6 +28,19 @@ enum bh_scan_kind {
 	BH_SCAN_XRSTOR64,	/* REX.W 0F AE /5, mod != 3 */
 	BH_SCAN_XRSTORS,	/* 0F C7 /3, mod != 3 */
 	BH_SCAN_XRSTORS64,	/* REX.W 0F C7 /3, mod != 3 */
+	/* privileged instructions: bh_scan_priv() only */
+	BH_SCAN_MOV_CR,		/* 0F 22 (MOV to CRn), 0F 06 (CLTS) */
+	BH_SCAN_MOV_DR,		/* 0F 23 */
+	BH_SCAN_WRMSR,		/* 0F 30; 0F 01 C6 (WRMSRNS) */
+	BH_SCAN_DESC,		/* LGDT/LIDT 0F 01 /2,/3 mem; LLDT/LTR 0F 00 /2,/3;
+				 * LMSW 0F 01 /6 */
+	BH_SCAN_SWAPGS,		/* 0F 01 F8 */
+	BH_SCAN_WRBASE,		/* WRFSBASE/WRGSBASE: 0F AE /2,/3, mod 3 */
+	BH_SCAN_XSETBV,		/* 0F 01 D1 */
+	BH_SCAN_CACHE,		/* INVD 0F 08, WBINVD 0F 09 */
+	BH_SCAN_VMX,		/* VMCALL..VMXOFF 0F 01 C1-C4, VMREAD 0F 78,
+				 * VMWRITE 0F 79, VMPTRLD/VMCLEAR/VMXON/VMPTRST
+				 * 0F C7 /6,/7 mem, INVEPT/INVVPID 0F 38 80/81 */
 	BH_SCAN_NR_KINDS
 };
 
@@ -44,6 +57,19 @@ struct bh_scan_hit {
  */
 size_t bh_scan(const uint8_t *buf, size_t len, uint64_t base,
 	       struct bh_scan_hit *hits, size_t max);
+
+/*
+ * The same for privileged instructions a domain must never run (the
+ * kinds from BH_SCAN_MOV_CR on): writes of control, debug and descriptor-
+ * table registers, MSRs, GS/FS base, XCR0, cache invalidation, VMX.  A
+ * domain runs only its own text and the gate page (its view is W^X), and
+ * without VM exits for most of these (CR3 loads, LGDT, WRMSR of a
+ * passed-through MSR), so an isolated driver's text must not contain
+ * them at any offset.  Not covered: one-byte opcodes (IN/OUT, HLT, CLI).
+ * len is 2 or 3.
+ */
+size_t bh_scan_priv(const uint8_t *buf, size_t len, uint64_t base,
+		    struct bh_scan_hit *hits, size_t max);
 
 /* 1 if hit->addr is one of the nsites sanctioned gate site addresses. */
 int bh_scan_sanctioned(const struct bh_scan_hit *hit,

@@ -24,10 +24,12 @@
  *     the CPU number in TSC_AUX (RDTSCP), never from %gs or the domain.
  *   - depth == 0 on the return path (a domain jumping into the exit without
  *     an entry) stops at ud2 in the kernel view.
- *   - IF: the domain runs with IF = 0; if it comes back with IF = 1 the
- *     gate disables interrupts again and counts it in st->bad_if (the
- *     caller treats that as a fault of the domain); RFLAGS is then
- *     restored from the kernel stack.
+ *   - IF: the domain runs with st->irq_on, under bh_vmf_idtr (its
+ *     interrupts are exitless, see bh_vmf_irq_common); every way back
+ *     into the kernel view starts with CLI (or IF = 0 from delivery) and
+ *     loads the kernel's IDT; RFLAGS is restored from the kernel stack.
+ *   - GS base is compared with the kernel's and put back (a domain can
+ *     SWAPGS or WRGSBASE without an exit): st->bad_gs.
  *   - every GPR the other side must not see is zeroed on both crossings.
  */
 #include <linux/linkage.h>
@@ -36,6 +38,8 @@
 #include <asm/nospec-branch.h>
 #include <asm/processor-flags.h>
 #include <asm/unwind_hints.h>
+#include <asm/ibt.h>
+#include <asm/segment.h>
 #include "vmfunc_gate.h"
 #include "mpk_gate.h"
 
@@ -86,6 +90,11 @@ SYM_FUNC_START(bh_vmf_enter)
 	movq	$1, BH_VMF_LIVE(%r8)
 	movq	BH_VMF_DOMAIN_RSP(%r8), %r11
 	movq	%rcx, %r10
+	/* the domain runs with IF = st->irq_on */
+	movl	BH_VMF_IRQ_ON(%r8), %r9d
+	andl	$X86_EFLAGS_IF, %r9d
+	/* interrupts in the domain view go to the stubs (IF = 0 until then) */
+	lidt	bh_vmf_idtr(%rip)
 	xorl	%eax, %eax
 	movl	$BH_VMF_SLOT, %ecx
 	BH_GATE_SITE vmf_enter
@@ -99,16 +108,20 @@ SYM_FUNC_START(bh_vmf_enter)
 	xorl	%ecx, %ecx
 	xorl	%ebp, %ebp
 	xorl	%r8d, %r8d
-	xorl	%r9d, %r9d
 	xorl	%r11d, %r11d
 	xorl	%r12d, %r12d
 	xorl	%r13d, %r13d
 	xorl	%r14d, %r14d
 	xorl	%r15d, %r15d
-	ANNOTATE_RETPOLINE_SAFE
+	testl	%r9d, %r9d
+	movl	$0, %r9d
+	jz	1f
+	sti			/* the shadow covers the call */
+1:	ANNOTATE_RETPOLINE_SAFE
 	call	*%r10
 .Lvmf_return:
-	/* domain view (or a forged jump here): back to slot 0 */
+	/* domain view (or a forged jump here): back to slot 0, IF = 0 */
+	cli
 	movq	%rax, %r8
 1:	xorl	%eax, %eax
 	xorl	%ecx, %ecx
@@ -116,6 +129,7 @@ SYM_FUNC_START(bh_vmf_enter)
 	vmfunc
 	testl	%ecx, %ecx
 	jnz	1b
+	lidt	bh_vmf_kernel_idtr(%rip)
 	/* kernel view: this CPU's state from TSC_AUX, RSP from its slot */
 	rdtscp
 	andl	$0xfff, %ecx
@@ -133,14 +147,6 @@ SYM_FUNC_START(bh_vmf_enter)
 	movq	%rax, BH_VMF_DEPTH(%rdx)
 	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
 	movq	$0, BH_VMF_KERNEL_RSP(%rdx, %rax, 8)
-	/* IF check: the domain must not have enabled interrupts */
-	pushfq
-	popq	%rcx
-	testl	$X86_EFLAGS_IF, %ecx
-	jz	3f
-	cli
-	incq	BH_VMF_BAD_IF(%rdx)
-3:
 	testq	%rax, %rax
 	jnz	2f
 	movq	$0, BH_VMF_LIVE(%rdx)
@@ -198,6 +204,9 @@ SYM_FUNC_END(bh_vmf_enter)
  *	st->domain_rsp (previous), domain RSP, st
  */
 SYM_FUNC_START(bh_vmf_out)
+	/* the domain's IF, restored on the way back; the kernel side: IF = 0 */
+	pushfq
+	cli
 	pushq	%rbx
 	pushq	%rbp
 	pushq	%r12
@@ -213,6 +222,7 @@ SYM_FUNC_START(bh_vmf_out)
 	vmfunc
 	testl	%ecx, %ecx
 	jnz	1b
+	lidt	bh_vmf_kernel_idtr(%rip)
 	/* kernel view: this CPU's state, a live entry, the kernel stack */
 	rdtscp
 	andl	$0xfff, %ecx
@@ -265,6 +275,7 @@ SYM_FUNC_START(bh_vmf_out)
 	xorl	%r9d, %r9d
 	xorl	%r10d, %r10d
 	/* back into the domain that is live on this CPU */
+	lidt	bh_vmf_idtr(%rip)
 	xorl	%eax, %eax
 	movl	$BH_VMF_SLOT, %ecx
 	BH_GATE_SITE vmf_back
@@ -282,6 +293,7 @@ SYM_FUNC_START(bh_vmf_out)
 	popq	%r12
 	popq	%rbp
 	popq	%rbx
+	popfq
 	ret
 	/* a call-out without a live entry, or a forged index */
 .Lvmf_bad_out:
@@ -291,6 +303,107 @@ SYM_FUNC_START(bh_vmf_out)
 	jmp	bh_vmf_unwind
 SYM_FUNC_END(bh_vmf_out)
 EXPORT_SYMBOL_GPL(bh_vmf_out)
+
+/*
+ * Exitless interrupts (vmfunc_gate.h): vectors 32-255 of bh_vmf_idtr.
+ * Entered in the domain view, IF = 0, on the interrupted domain's stack
+ * (a domain with an unusable RSP faults in the delivery: its own fault).
+ */
+	.balign BH_VMF_IRQ_STUB_SIZE, 0xcc
+SYM_CODE_START_NOALIGN(bh_vmf_irq_stubs)
+	vector = BH_VMF_FIRST_IRQ
+	.rept 256 - BH_VMF_FIRST_IRQ
+	UNWIND_HINT_IRET_REGS
+0:	ENDBR
+	.byte	0x6a, vector		/* push $vector (sign-extended) */
+	jmp	bh_vmf_irq_common
+	.fill	0b + BH_VMF_IRQ_STUB_SIZE - ., 1, 0xcc
+	vector = vector + 1
+	.endr
+SYM_CODE_END(bh_vmf_irq_stubs)
+
+/*
+ * Domain stack (top first): SS, RSP, RFLAGS, CS, RIP, vector, then rax,
+ * rcx, rdx saved here.  Kernel stack below the live entry's saved RSP:
+ * the domain frame's address, the previous domain_rsp, st, a pad, then
+ * the frame of an interrupt of kernel code at .Lvmf_irq_back (IF = 0)
+ * that the kernel's handler returns to.
+ */
+SYM_CODE_START_LOCAL(bh_vmf_irq_common)
+	UNWIND_HINT_EMPTY
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+1:	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	BH_GATE_SITE vmf_irq
+	vmfunc
+	testl	%ecx, %ecx
+	jnz	1b
+	/* kernel view: this CPU's state from TSC_AUX, a live entry */
+	rdtscp
+	andl	$0xfff, %ecx
+	cmpl	$BH_VMF_MAX_CPUS, %ecx
+	jae	.Lvmf_bad_irq
+	leaq	bh_vmf_cpus(%rip), %rdx
+	movq	(%rdx, %rcx, 8), %rdx
+	testq	%rdx, %rdx
+	jz	.Lvmf_bad_irq
+	cmpq	$0, BH_VMF_DEPTH(%rdx)
+	je	.Lvmf_bad_irq
+	BH_VMF_CHECK_GS %rdx, %rax
+	movq	BH_VMF_DEPTH(%rdx), %rcx
+	movq	%rsp, %rax
+	movq	BH_VMF_KERNEL_RSP - 8(%rdx, %rcx, 8), %rsp
+	andq	$-16, %rsp
+	pushq	%rax
+	pushq	BH_VMF_DOMAIN_RSP(%rdx)
+	pushq	%rdx
+	pushq	$0
+	/* an entry nested in the handler runs below the domain's frame */
+	movq	%rax, BH_VMF_DOMAIN_RSP(%rdx)
+	incq	BH_VMF_IRQS(%rdx)
+	movzbl	3*8(%rax), %ecx
+	lidt	bh_vmf_kernel_idtr(%rip)
+	movq	%rsp, %rax
+	pushq	$__KERNEL_DS
+	pushq	%rax
+	pushq	$X86_EFLAGS_FIXED
+	pushq	$__KERNEL_CS
+	leaq	.Lvmf_irq_back(%rip), %rax
+	pushq	%rax
+	leaq	bh_vmf_irq_target(%rip), %rax
+	movq	(%rax, %rcx, 8), %rax
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rax
+.Lvmf_irq_back:
+	/* kernel view, IF = 0: the kernel's handler is done */
+	popq	%rcx
+	popq	%rdx
+	popq	BH_VMF_DOMAIN_RSP(%rdx)
+	popq	%rax
+	/* the domain died in a nested entry: do not go back in */
+	cmpq	$0, BH_VMF_KILLED(%rdx)
+	jne	bh_vmf_unwind
+	lidt	bh_vmf_idtr(%rip)
+	movq	%rax, %rsp
+	xorl	%eax, %eax
+	movl	$BH_VMF_SLOT, %ecx
+	BH_GATE_SITE vmf_irq_back
+	vmfunc
+	cmpl	$BH_VMF_SLOT, %ecx
+	jne	.Lvmf_bad_irq
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	addq	$8, %rsp
+	iretq
+	/* no live entry on this CPU (a forged jump), or a forged index */
+.Lvmf_bad_irq:
+	ud2
+SYM_CODE_END(bh_vmf_irq_common)
 
 	.balign 4096, 0xcc
 	.globl bh_vmf_gate_end

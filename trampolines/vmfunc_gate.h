@@ -17,6 +17,8 @@
 #define BH_VMF_SLOT		1	/* EPTP-list slot of the entered domain */
 #define BH_VMF_MAX_DEPTH	4	/* nesting limit of kernel -> domain */
 #define BH_VMF_MAX_CPUS		64	/* bh_vmf_cpus[] size */
+#define BH_VMF_FIRST_IRQ	32	/* vectors from here on: exitless stubs */
+#define BH_VMF_IRQ_STUB_SIZE	16	/* bytes per stub in bh_vmf_irq_stubs */
 
 /* struct bh_vmf_cpu offsets, for the assembly */
 #define BH_VMF_KERNEL_RSP	0	/* [BH_VMF_MAX_DEPTH] saved RSPs */
@@ -25,14 +27,16 @@
 #define BH_VMF_LIVE		48	/* 1 while the domain view is live */
 #define BH_VMF_ENTRIES		56	/* completed round trips */
 #define BH_VMF_BAD_ECX		64	/* reserved: VMFUNCs with a wrong ECX */
-#define BH_VMF_BAD_IF		72	/* returns with IF = 1 (domain did STI) */
+#define BH_VMF_IRQS		72	/* interrupts taken inside the domain */
 #define BH_VMF_KILLED		80	/* the live domain faulted: unwind */
 #define BH_VMF_KERNEL_GS	88	/* the kernel's GS base on this CPU */
 #define BH_VMF_BAD_GS		96	/* crossings that found another GS base */
-#define BH_VMF_CPU_SIZE		104
+#define BH_VMF_IRQ_ON		104	/* X86_EFLAGS_IF: the domain runs with it */
+#define BH_VMF_CPU_SIZE		112
 
 #ifndef __ASSEMBLER__
 #include <linux/types.h>
+#include <asm/desc_defs.h>
 
 /*
  * One per CPU, in kernel memory that no domain view maps writable: the
@@ -45,11 +49,28 @@ struct bh_vmf_cpu {
 	u64 live;
 	u64 entries;
 	u64 bad_ecx;
-	u64 bad_if;
+	u64 irqs;
 	u64 killed;
 	u64 kernel_gs;
 	u64 bad_gs;
+	u64 irq_on;
 };
+
+/*
+ * Exitless interrupts.  While a domain runs, IDTR holds bh_vmf_idtr: the
+ * kernel's vectors 0-31 (an exception or NMI in the domain view reaches
+ * kernel text, which is not executable there: an EPT violation, a fault
+ * of the domain) and, for 32-255, stubs in the gate page.  An interrupt
+ * in the domain is delivered on the domain's own stack with no VM exit;
+ * the stub switches to the kernel view (VMFUNC), checks GS base, loads
+ * the kernel's IDT, and runs the kernel's handler for the vector on the
+ * kernel stack below the live entry, as an interrupt of kernel code with
+ * IF = 0; then the domain's IDT, VMFUNC back and IRET.  Counted in
+ * st->irqs.  The domain runs with the caller's IF.
+ */
+extern struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
+extern u64 bh_vmf_irq_target[256];	/* the kernel's handler per vector */
+extern const char bh_vmf_irq_stubs[];	/* vector v at + (v - 32) * 16 */
 
 /*
  * The return path finds this CPU's state from the CPU number in TSC_AUX
@@ -62,7 +83,8 @@ extern struct bh_vmf_cpu *bh_vmf_cpus[BH_VMF_MAX_CPUS];
  * on st->domain_rsp, and come back.  The caller has preemption disabled,
  * st == bh_vmf_cpus[this CPU], and the domain view loaded in the slot.
  * Saves rbx, rbp, r12-r15 and RFLAGS on the kernel stack; the domain sees
- * only a0..a2 and fn (every other GPR zero) and runs with IF = 0; on
+ * only a0..a2 and fn (every other GPR zero) and runs with IF =
+ * st->irq_on (the caller may have disabled interrupts to prepare); on
  * return every caller-saved GPR except RAX is zero and RFLAGS (IF
  * included) is what it was.  Returns fn's RAX, or -EBUSY when nested
  * deeper than BH_VMF_MAX_DEPTH.
@@ -109,7 +131,8 @@ struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec);
 extern const char bh_vmf_gate_start[], bh_vmf_gate_end[];
 /* addresses of the VMFUNC instructions of the gate (for the scanner) */
 extern const char __bh_gate_site_vmf_enter[], __bh_gate_site_vmf_exit[],
-	__bh_gate_site_vmf_out[], __bh_gate_site_vmf_back[];
+	__bh_gate_site_vmf_out[], __bh_gate_site_vmf_back[],
+	__bh_gate_site_vmf_irq[], __bh_gate_site_vmf_irq_back[];
 #endif
 
 #endif /* BH_VMFUNC_GATE_H */

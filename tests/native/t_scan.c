@@ -199,6 +199,82 @@ static const char *kind_names(void)
 	return NULL;
 }
 
+/* privileged instructions (bh_scan_priv): each form, at an odd offset */
+static const char *priv_forms(void)
+{
+	static const struct {
+		uint8_t b[3];
+		unsigned int len;
+		enum bh_scan_kind kind;
+	} t[] = {
+		{ { 0x0f, 0x22, 0xd8 }, 2, BH_SCAN_MOV_CR },	/* mov %rax,%cr3 */
+		{ { 0x0f, 0x22, 0xe0 }, 2, BH_SCAN_MOV_CR },	/* mov %rax,%cr4 */
+		{ { 0x0f, 0x06, 0x90 }, 2, BH_SCAN_MOV_CR },	/* clts */
+		{ { 0x0f, 0x23, 0xf8 }, 2, BH_SCAN_MOV_DR },	/* mov %rax,%dr7 */
+		{ { 0x0f, 0x30, 0x90 }, 2, BH_SCAN_WRMSR },
+		{ { 0x0f, 0x01, 0xc6 }, 3, BH_SCAN_WRMSR },	/* wrmsrns */
+		{ { 0x0f, 0x01, 0x10 }, 3, BH_SCAN_DESC },	/* lgdt (%rax) */
+		{ { 0x0f, 0x01, 0x18 }, 3, BH_SCAN_DESC },	/* lidt (%rax) */
+		{ { 0x0f, 0x01, 0xf0 }, 3, BH_SCAN_DESC },	/* lmsw %ax */
+		{ { 0x0f, 0x00, 0xd0 }, 3, BH_SCAN_DESC },	/* lldt %ax */
+		{ { 0x0f, 0x00, 0x18 }, 3, BH_SCAN_DESC },	/* ltr (%rax) */
+		{ { 0x0f, 0x01, 0xf8 }, 3, BH_SCAN_SWAPGS },
+		{ { 0x0f, 0xae, 0xd8 }, 3, BH_SCAN_WRBASE },	/* wrgsbase */
+		{ { 0x0f, 0xae, 0xd0 }, 3, BH_SCAN_WRBASE },	/* wrfsbase */
+		{ { 0x0f, 0x01, 0xd1 }, 3, BH_SCAN_XSETBV },
+		{ { 0x0f, 0x08, 0x90 }, 2, BH_SCAN_CACHE },	/* invd */
+		{ { 0x0f, 0x09, 0x90 }, 2, BH_SCAN_CACHE },	/* wbinvd */
+		{ { 0x0f, 0x01, 0xc1 }, 3, BH_SCAN_VMX },	/* vmcall */
+		{ { 0x0f, 0x01, 0xc4 }, 3, BH_SCAN_VMX },	/* vmxoff */
+		{ { 0x0f, 0x78, 0xc1 }, 2, BH_SCAN_VMX },	/* vmread */
+		{ { 0x0f, 0xc7, 0x30 }, 3, BH_SCAN_VMX },	/* vmptrld (%rax) */
+		{ { 0x0f, 0x38, 0x80 }, 3, BH_SCAN_VMX },	/* invept */
+	};
+	struct bh_scan_hit h[4];
+	uint8_t b[8];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(t); i++) {
+		memset(b, 0x90, sizeof(b));
+		memcpy(b + 3, t[i].b, 3);
+		SUB_CHECK(bh_scan_priv(b, sizeof(b), BASE, h, 4) == 1);
+		SUB_CHECK(h[0].off == 3 && h[0].addr == BASE + 3);
+		SUB_CHECK(h[0].kind == t[i].kind && h[0].len == t[i].len);
+		/* the switch scan does not see them */
+		SUB_CHECK(bh_scan(b, sizeof(b), BASE, NULL, 0) == 0);
+	}
+	return NULL;
+}
+
+static const char *priv_lookalikes_not_flagged(void)
+{
+	static const uint8_t ok[][3] = {
+		{ 0x0f, 0x01, 0xf9 },	/* rdtscp */
+		{ 0x0f, 0x01, 0xd0 },	/* xgetbv */
+		{ 0x0f, 0x01, 0xd4 },	/* vmfunc: bh_scan's */
+		{ 0x0f, 0x01, 0xca },	/* clac */
+		{ 0x0f, 0x01, 0x00 },	/* sgdt (%rax): a read */
+		{ 0x0f, 0x01, 0x38 },	/* invlpg (%rax) */
+		{ 0x0f, 0xae, 0xe8 },	/* lfence */
+		{ 0x0f, 0xae, 0x10 },	/* ldmxcsr (%rax) */
+		{ 0x0f, 0xae, 0xc0 },	/* rdfsbase */
+		{ 0x0f, 0x20, 0xd8 },	/* mov %cr3,%rax: a read */
+		{ 0x0f, 0x32, 0x90 },	/* rdmsr */
+		{ 0x0f, 0x00, 0xc0 },	/* sldt %eax */
+		{ 0x0f, 0xc7, 0xf0 },	/* rdrand */
+		{ 0x0f, 0x38, 0x00 },	/* pshufb */
+		{ 0x90, 0x0f, 0x90 },	/* 0f at the end: seto */
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(ok); i++)
+		SUB_CHECK(bh_scan_priv(ok[i], 3, 0, NULL, 0) == 0);
+	SUB_CHECK(bh_scan_priv((const uint8_t *)"\x0f", 1, 0, NULL, 0) == 0);
+	SUB_CHECK(bh_scan_priv(NULL, 10, 0, NULL, 0) == 0);
+	SUB_CHECK(!strcmp(bh_scan_kind_name(BH_SCAN_MOV_CR), "MOV to CR"));
+	return NULL;
+}
+
 static const struct {
 	const char *name;
 	const char *(*fn)(void);
@@ -213,6 +289,8 @@ static const struct {
 	{ "more_hits_than_room", more_hits_than_room },
 	{ "sanctioned_by_site_list", sanctioned_by_site_list },
 	{ "kind_names", kind_names },
+	{ "priv_forms", priv_forms },
+	{ "priv_lookalikes_not_flagged", priv_lookalikes_not_flagged },
 };
 
 enum ktap_status scan_unit(void)

@@ -35,6 +35,18 @@ else
 	esac
 	ktap_diag "${l#*] }"
 fi
+# a privileged instruction (MOV to CR3) hidden the same way
+if insmod $M/bhpriv_iso.ko 2>/dev/null; then
+	rmmod bhpriv_iso
+	ktap_fail scan_refuses_privileged "bhpriv_iso.ko loaded"
+else
+	l=$(dmesg | grep 'refusing driver bhpriv_iso' | head -1)
+	case "$l" in
+	*"MOV to CR"*"bytes 0f 22"*) ktap_ok scan_refuses_privileged ;;
+	*) ktap_fail scan_refuses_privileged "no dmesg line naming it: $l" ;;
+	esac
+	ktap_diag "${l#*] }"
+fi
 if insmod $M/bhclean_iso.ko; then
 	ktap_ok scan_accepts_clean
 	rmmod bhclean_iso
