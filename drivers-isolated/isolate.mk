@@ -2,11 +2,11 @@
 # as well as native, from the same source.  Context: kernel build (Kbuild
 # of an out-of-tree driver, read by `make -C KDIR M=...`).
 #
-# In the driver's Kbuild, beside its usual `obj-m += mydrv.o`:
+# In the driver's Kbuild, one line after its usual `obj-m += mydrv.o`:
 #
 #   include $(BULKHEAD)/drivers-isolated/isolate.mk
-#   obj-m += mydrv_iso.o
 #
+# Every module named in obj-m before that line gets an isolated twin:
 # mydrv_iso.ko is mydrv.c compiled with BH_ISOLATED (through a generated
 # two-line mydrv_iso.c, unless the driver has its own) and the flags code
 # running in a domain needs: plain returns and indirect branches (the
@@ -35,3 +35,7 @@ $(obj)/%_iso.c:
 		'#define BH_ISOLATED' '#include "$*.c"' > $@
 
 KBUILD_EXTRA_SYMBOLS += $(bh_isolate_dir)/Module.symvers
+
+# the twins (single-source modules; a module named *_iso.o in obj-m
+# before the include is taken as it is)
+obj-m += $(filter-out $(obj-m),$(patsubst %.o,%_iso.o,$(filter-out %_iso.o,$(obj-m))))
