@@ -7,7 +7,8 @@
 # busybox-static, /init and the guest suites from tests/guest, bh-exit, the
 # given modules and the guest kernel's own modules (null_blk) under
 # /bulkhead/modules/, the `bulkhead` tool (tools/bulkhead, static, its BPF
-# object embedded) as /bulkhead/bin/bulkhead, and Debian's e2fsck with its
+# object embedded) as /bulkhead/bin/bulkhead, the native PKU tests
+# (tests/native, static) in /bulkhead/native/, and Debian's e2fsck with its
 # shared libraries and the dynamic loader.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -32,6 +33,10 @@ mkdir -p "$root/bulkhead/bin"
 cp "$here/../../build/tools/bulkhead/bulkhead" \
 	"$here/../../build/tools/bulkhead/bulkhead.bpf.o" "$root/bulkhead/bin/"
 ln -s /bulkhead/bin/bulkhead "$root/usr/sbin/bulkhead"
+# the native protection-key tests, static (suite native)
+make -s -C "$here/../native" guest >&2
+mkdir -p "$root/bulkhead/native"
+cp "$here"/../native/guest/* "$root/bulkhead/native/"
 # e2fsck (e2fsprogs): the binary, every library ldd names, the loader
 copy_elf() {
 	local f

@@ -396,6 +396,9 @@ enum ktap_status bhscan_own_binaries(void)
 {
 	char out[8192];
 
+	/* the guest copy (make guest, suite native) is linked statically */
+	if (getenv("BH_NATIVE_STATIC"))
+		return ktap_skip("static build: glibc's own XRSTOR (lazy-binding trampolines) is linked in; the dynamic build on the host is the check");
 	CHECK_EQ(bhscan("run bench bhscan", out, sizeof(out)), 0);
 	CHECK_EQ(count(out, "STRAY"), 0);
 	CHECK(count(out, "WRPKRU sanctioned") >= 4);
