@@ -1,6 +1,9 @@
-# demo - the main job, shown to a person: what the engine offers, then
-# whatever Bulkhead can do so far (load the minivisor, show its status,
-# unload it).  Context: guest user space.  Prints "# " lines to read and
+# demo - the main job, shown to a person: what the engine offers, the
+# minivisor loaded and its status, then the RAM-disk driver isolated in
+# its own EPT view: an ext2 round trip, `bulkhead status`, the driver
+# writing over a kernel variable (stopped by EPT, reported, the domain
+# dead, its I/O failing), the driver reloaded and working, the minivisor
+# unloaded.  Context: guest user space.  Prints "# " lines to read and
 # KTAP lines for each step that can fail.
 . /bulkhead/lib.sh
 ktap_diag "CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2-)," \
@@ -52,16 +55,39 @@ demo_isolated_driver() {
 		while read -r l; do ktap_diag "  $l"; done
 	ktap_diag "VM exits by reason (/sys/kernel/bulkhead/minivisor/exits):"
 	while read -r l; do ktap_diag "  $l"; done < /sys/kernel/bulkhead/minivisor/exits
+	ktap_diag "bulkhead status:"
+	/bulkhead/bin/bulkhead status 2>&1 | while read -r l; do ktap_diag "  $l"; done
+	# the driver goes wrong: told (debugfs knob) to write over a kernel
+	# variable on its next request; EPT stops the write in the domain
 	mark=$(dmesg | wc -l)
-	echo bhram_iso > /sys/kernel/debug/bhdomains/kill
+	victim=$(awk '$3 == "overflowuid" { print $1; exit }' /proc/kallsyms)
+	before=$(cat /proc/sys/kernel/overflowuid)
+	echo "0x$victim" > /sys/kernel/debug/bhglue_iso/bhram_wild_write
+	if dd if=/dev/bhram_iso0 of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; then
+		ktap_fail wild_write_stopped "the request that wrote kernel memory succeeded"
+	elif [ "$(cat /proc/sys/kernel/overflowuid)" != "$before" ]; then
+		ktap_fail wild_write_stopped "overflowuid changed"
+	else
+		ktap_ok wild_write_stopped
+	fi
 	if dd if=/dev/bhram_iso0 of=/dev/null bs=4k count=4 iflag=direct 2>/dev/null; then
 		ktap_fail dead_domain_io_fails "I/O to a dead domain succeeded"
 	else
 		ktap_ok dead_domain_io_fails
 	fi
-	ktap_diag "dmesg after killing the domain:"
+	ktap_diag "dmesg after the driver's wild write to overflowuid (0x$victim):"
 	show_dmesg_since "$mark"
 	ktap_check kernel_still_works sh -c 'echo ok | cat >/dev/null'
+	ktap_diag "bulkhead status (the domain is dead):"
+	/bulkhead/bin/bulkhead status 2>&1 | while read -r l; do ktap_diag "  $l"; done
+	# unload and load again: a fresh domain that works
+	if rmmod bhram_iso && insmod $M/bhram_iso.ko &&
+	   echo reloaded | dd of=/dev/bhram_iso0 bs=512 count=1 conv=sync oflag=direct 2>/dev/null &&
+	   [ "$(dd if=/dev/bhram_iso0 bs=512 count=1 iflag=direct 2>/dev/null | tr -d '\0')" = reloaded ]; then
+		ktap_ok driver_reloaded
+	else
+		ktap_fail driver_reloaded "$(dmesg | tail -1)"
+	fi
 	rmmod bhram_iso && rmmod bhglue_iso && rmmod bhdomains
 }
 
