@@ -61,6 +61,18 @@ static int classify(const uint8_t *buf, size_t off)
 	return -1;
 }
 
+/* store hit number n (of at most max) when there is room */
+static void record(struct bh_scan_hit *hits, size_t max, size_t n,
+		   uint64_t base, size_t off, int kind, unsigned int len)
+{
+	if (!hits || n >= max)
+		return;
+	hits[n].addr = base + off;
+	hits[n].off = off;
+	hits[n].kind = (enum bh_scan_kind)kind;
+	hits[n].len = len;
+}
+
 size_t bh_scan(const uint8_t *buf, size_t len, uint64_t base,
 	       struct bh_scan_hit *hits, size_t max)
 {
@@ -73,13 +85,7 @@ size_t bh_scan(const uint8_t *buf, size_t len, uint64_t base,
 		kind = classify(buf, off);
 		if (kind < 0)
 			continue;
-		if (hits && n < max) {
-			hits[n].addr = base + off;
-			hits[n].off = off;
-			hits[n].kind = (enum bh_scan_kind)kind;
-			hits[n].len = 3;
-		}
-		n++;
+		record(hits, max, n++, base, off, kind, 3);
 	}
 	return n;
 }
@@ -157,13 +163,7 @@ size_t bh_scan_priv(const uint8_t *buf, size_t len, uint64_t base,
 		kind = classify_priv(buf, off, len - off, &mlen);
 		if (kind < 0)
 			continue;
-		if (hits && n < max) {
-			hits[n].addr = base + off;
-			hits[n].off = off;
-			hits[n].kind = (enum bh_scan_kind)kind;
-			hits[n].len = mlen;
-		}
-		n++;
+		record(hits, max, n++, base, off, kind, mlen);
 	}
 	return n;
 }

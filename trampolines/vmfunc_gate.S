@@ -44,6 +44,30 @@
 #include "mpk_gate.h"
 
 /*
+ * Back to the caller of bh_vmf_enter, RSP at its saved r15, RAX = the
+ * result: caller-saved registers zeroed, callee-saved and RFLAGS (IF
+ * included) restored from the kernel stack.
+ */
+.macro BH_VMF_TO_CALLER
+	xorl	%ecx, %ecx
+	xorl	%edx, %edx
+	xorl	%esi, %esi
+	xorl	%edi, %edi
+	xorl	%r8d, %r8d
+	xorl	%r9d, %r9d
+	xorl	%r10d, %r10d
+	xorl	%r11d, %r11d
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbx
+	popq	%rbp
+	popfq
+	RET
+.endm
+
+/*
  * Kernel view, IF = 0, \st = this CPU's struct bh_vmf_cpu: make GS base
  * the kernel's again if the domain changed it (vmfunc_gate.h); \tmp is
  * clobbered.  SWAPGS back when the kernel's base is in KERNEL_GS_BASE (the
@@ -152,22 +176,7 @@ SYM_FUNC_START(bh_vmf_enter)
 	movq	$0, BH_VMF_LIVE(%rdx)
 2:	incq	BH_VMF_ENTRIES(%rdx)
 	movq	%r8, %rax
-	xorl	%ecx, %ecx
-	xorl	%edx, %edx
-	xorl	%esi, %esi
-	xorl	%edi, %edi
-	xorl	%r8d, %r8d
-	xorl	%r9d, %r9d
-	xorl	%r10d, %r10d
-	xorl	%r11d, %r11d
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
-	popfq
-	RET
+	BH_VMF_TO_CALLER
 
 .Lvmf_busy:
 	movq	$-EBUSY, %rax
@@ -443,22 +452,7 @@ SYM_CODE_START_LOCAL(bh_vmf_unwind)
 	movq	$0, BH_VMF_LIVE(%rdx)
 	movq	$0, BH_VMF_KILLED(%rdx)
 1:	movq	$-EFAULT, %rax
-	xorl	%ecx, %ecx
-	xorl	%edx, %edx
-	xorl	%esi, %esi
-	xorl	%edi, %edi
-	xorl	%r8d, %r8d
-	xorl	%r9d, %r9d
-	xorl	%r10d, %r10d
-	xorl	%r11d, %r11d
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
-	popfq
-	RET
+	BH_VMF_TO_CALLER
 	/* a fault entry without a live bh_vmf_enter on this CPU */
 .Lvmf_bad_unwind:
 	ud2
