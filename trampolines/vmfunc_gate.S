@@ -180,14 +180,7 @@ SYM_FUNC_START(bh_vmf_enter)
 
 .Lvmf_busy:
 	movq	$-EBUSY, %rax
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbx
-	popq	%rbp
-	popfq
-	RET
+	BH_VMF_TO_CALLER
 
 	/* a forged entry index: never run on in an unknown view */
 .Lvmf_bad_enter:
