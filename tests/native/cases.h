@@ -25,6 +25,10 @@ enum ktap_status thread_created_in_gate_inherits(void);
 /* t_signal.c */
 enum ktap_status signal_in_gate_altstack(void);
 enum ktap_status signal_in_gate_domain_stack(void);
+/* t_attack.c */
+enum ktap_status xrstor_loads_pkru(void);
+enum ktap_status sigreturn_restores_edited_pkru(void);
+enum ktap_status proc_self_mem_bypasses_pkey(void);
 /* t_scan.c */
 enum ktap_status scan_unit(void);
 enum ktap_status bhscan_flags_stray(void);
