@@ -376,6 +376,11 @@ static void fault_cases(void)
 	fault_case("mov_cr4", bhtest_dom_cr4, 0, 0);
 	check(__read_cr4() == cr4, "cr4_intact", "cr4", __read_cr4());
 	fault_case("vmcall", bhtest_dom_vmcall, 0, 0);
+	/* port I/O: the UART's scratch register, which nothing else uses */
+	outb(0x11, 0x3ff);
+	fault_case("port_io", bhtest_dom_outb, 0x3ff, 0x5a);
+	check(inb(0x3ff) == 0x11, "port_untouched", "scratch register",
+	      inb(0x3ff));
 	/* a VMFUNC with an index that is not in the EPTP list */
 	fault_case("vmfunc_forged_index", bhtest_dom_vmfunc, 5, 0);
 	/* exceptions raised by domain code */

@@ -23,6 +23,7 @@ long bhtest_dom_callout(long idx, long a, long b);
 long bhtest_dom_jump(unsigned long addr);
 long bhtest_dom_wrmsr(u32 msr, u64 val);
 long bhtest_dom_cr4(void);
+long bhtest_dom_outb(unsigned long port, unsigned long value);
 long bhtest_dom_vmcall(void);
 long bhtest_dom_vmfunc(u32 index);
 long bhtest_dom_ud(void);

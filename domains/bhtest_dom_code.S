@@ -119,6 +119,15 @@ SYM_FUNC_START(bhtest_dom_wrmsr)
 	ret
 SYM_FUNC_END(bhtest_dom_wrmsr)
 
+/* outb(a = port, b = value): port I/O from the domain */
+SYM_FUNC_START(bhtest_dom_outb)
+	movl	%edi, %edx
+	movl	%esi, %eax
+	outb	%al, %dx
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_outb)
+
 /* flip CR4.PKE (a bit the minivisor owns) */
 SYM_FUNC_START(bhtest_dom_cr4)
 	movq	%cr4, %rax

@@ -682,6 +682,12 @@ static void bh_fault_describe(const struct mv_fault_record *r, char *why,
 		*addr = r->rip;
 		n = scnprintf(why, len, "privileged instruction: XSETBV");
 		break;
+	case EXIT_REASON_IO_INSTRUCTION:
+		*addr = r->rip;
+		n = scnprintf(why, len, "port I/O: %s%s%c port %#llx",
+			      q & BIT(3) ? "IN" : "OUT", q & BIT(4) ? "S" : "",
+			      "BW?D"[q & 3], (q >> 16) & 0xffff);
+		break;
 	default:
 		*addr = r->rip;
 		n = scnprintf(why, len, "privileged instruction or event: VM exit reason %u",

@@ -22,6 +22,7 @@
 #include <asm/special_insns.h>
 #include <asm/tlbflush.h>
 #include <asm/trapnr.h>
+#include <asm/trap_pf.h>
 #include <asm/debugreg.h>
 #include "mv.h"
 #include "vmcs.h"
@@ -326,6 +327,163 @@ static enum mv_action h_cr(struct mv_cpu *c, struct mv_regs *r)
 		return MV_SKIP;
 	}
 	return MV_FAIL;
+}
+
+/*
+ * Port I/O.  Every IN/OUT/INS/OUTS exits (unconditional I/O exiting): in a
+ * domain view the exit goes to the domain's fault entry before this
+ * handler runs (a driver in a domain must not reach a device port); in the
+ * kernel view root mode makes the access itself.  The CPU checks CPL, IOPL
+ * and the TSS permission bitmap before the exit, so a user process that
+ * got here holds the port.
+ */
+#define IO_SIZE(q)	(((q) & 7) + 1)
+#define IO_IN		BIT(3)
+#define IO_STRING	BIT(4)
+#define IO_REP		BIT(5)
+#define IO_PORT(q)	((u16)((q) >> 16))
+#define IO_MAX_ELEMS	4096	/* per exit; the rest re-executes */
+#define IO_SEG_FS	4	/* instruction-information segment numbers */
+#define IO_SEG_GS	5
+
+static bool gpa_in_ram(u64 gpa, u64 len);
+
+static u32 port_in(u16 port, unsigned int size)
+{
+	return size == 1 ? inb(port) : size == 2 ? inw(port) : inl(port);
+}
+
+static void port_out(u16 port, unsigned int size, u32 v)
+{
+	if (size == 1)
+		outb(v, port);
+	else if (size == 2)
+		outw(v, port);
+	else
+		outl(v, port);
+}
+
+/*
+ * A guest linear address to its physical address through the guest's
+ * page tables (4- or 5-level), for an access of the guest's CPL, SMAP
+ * included.  Returns 0 and sets *pf_ec (a #PF error code) when the guest
+ * would fault.
+ */
+static u64 guest_walk(u64 va, bool write, bool user, u32 *pf_ec)
+{
+	static const unsigned int shift[] = { 48, 39, 30, 21, 12 };
+	u64 cr4 = mv_vmread64(GUEST_CR4);
+	bool smap = !user && (cr4 & X86_CR4_SMAP) &&
+		    !(mv_vmread64(GUEST_RFLAGS) & X86_EFLAGS_AC);
+	u64 e = mv_vmread64(GUEST_CR3) & PAGE_MASK & ~(0xfffULL << 52);
+	u32 ec = (write ? X86_PF_WRITE : 0) | (user ? X86_PF_USER : 0);
+	unsigned int lvl = cr4 & X86_CR4_LA57 ? 0 : 1;
+	bool u_all = true;
+
+	for (; lvl < 5; lvl++) {
+		u64 tpa = e & 0x000ffffffffff000ULL;
+
+		if (!gpa_in_ram(tpa, PAGE_SIZE))
+			goto fault;
+		e = ((u64 *)__va(tpa))[(va >> shift[lvl]) & 511];
+		if (!(e & _PAGE_PRESENT))
+			goto fault;
+		u_all = u_all && (e & _PAGE_USER);
+		if ((write && !(e & _PAGE_RW)) || (user && !u_all))
+			goto prot;
+		if (lvl == 4 || (lvl >= 2 && (e & _PAGE_PSE))) {
+			u64 mask = (1ULL << shift[lvl]) - 1;
+
+			if (smap && u_all)	/* a user page: SMAP */
+				goto prot;
+			return (e & 0x000ffffffffff000ULL & ~mask) |
+			       (va & mask);
+		}
+	}
+prot:
+	ec |= X86_PF_PROT;
+fault:
+	*pf_ec = ec;
+	return 0;
+}
+
+static enum mv_action inject_pf(struct mv_cpu *c, u64 va, u32 ec)
+{
+	c->s.stats.refused++;
+	mv_log(c, MV_LOG_REFUSED, va, ec);
+	/* CR2 is not part of the VMCS: the guest sees this value */
+	asm volatile("mov %0, %%cr2" : : "r" (va) : "memory");
+	mv_vmwrite32(VM_ENTRY_EXCEPTION_ERROR_CODE, ec);
+	mv_vmwrite32(VM_ENTRY_INTR_INFO_FIELD, X86_TRAP_PF |
+		     INTR_TYPE_HARD_EXCEPTION | INTR_INFO_DELIVER_CODE_MASK |
+		     INTR_INFO_VALID_MASK);
+	return MV_RESUME;
+}
+
+/* INS/OUTS (REP or not): element by element through the guest tables */
+static enum mv_action io_string(struct mv_cpu *c, struct mv_regs *r, u64 q)
+{
+	u32 info = mv_vmread32(VMX_INSTRUCTION_INFO);
+	unsigned int size = IO_SIZE(q), asz = (info >> 7) & 7;
+	unsigned int seg = (info >> 15) & 7, n;
+	bool in = q & IO_IN, rep = q & IO_REP, user = guest_cpl() == 3;
+	u64 amask = asz == 2 ? ~0ULL : asz == 1 ? 0xffffffffULL : 0xffff;
+	u64 *ptr = in ? &r->rdi : &r->rsi;
+	s64 step = mv_vmread64(GUEST_RFLAGS) & X86_EFLAGS_DF ? -size : size;
+	u64 base = 0, va, pa;
+	u32 ec, v;
+
+	if (!in && seg == IO_SEG_FS)
+		base = mv_vmread64(GUEST_FS_BASE);
+	else if (!in && seg == IO_SEG_GS)
+		base = mv_vmread64(GUEST_GS_BASE);
+	for (n = 0; n < IO_MAX_ELEMS; n++) {
+		if (rep && !(r->rcx & amask))
+			return MV_SKIP;
+		va = base + (*ptr & amask);
+		pa = guest_walk(va, in, user, &ec);
+		if (!pa || !gpa_in_ram(pa, size) ||
+		    (pa & PAGE_MASK) != ((pa + size - 1) & PAGE_MASK)) {
+			if (pa)		/* MMIO or a split element: refused */
+				return refuse(c, X86_TRAP_GP, IO_PORT(q), va);
+			return inject_pf(c, va, ec);
+		}
+		if (in) {
+			v = port_in(IO_PORT(q), size);
+			memcpy(__va(pa), &v, size);
+		} else {
+			v = 0;
+			memcpy(&v, __va(pa), size);
+			port_out(IO_PORT(q), size, v);
+		}
+		*ptr = (*ptr & ~amask) | ((*ptr + step) & amask);
+		if (!rep)
+			return MV_SKIP;
+		r->rcx = (r->rcx & ~amask) | ((r->rcx - 1) & amask);
+	}
+	return MV_RESUME;	/* RCX left: the instruction runs again */
+}
+
+static enum mv_action h_io(struct mv_cpu *c, struct mv_regs *r)
+{
+	u64 q = mv_vmread64(EXIT_QUALIFICATION);
+	unsigned int size = IO_SIZE(q);
+	u32 v;
+
+	if (q & IO_STRING)
+		return io_string(c, r, q);
+	if (!(q & IO_IN)) {
+		port_out(IO_PORT(q), size, (u32)r->rax);
+		return MV_SKIP;
+	}
+	v = port_in(IO_PORT(q), size);
+	if (size == 4)
+		r->rax = v;	/* a 32-bit result zero-extends */
+	else if (size == 2)
+		r->rax = (r->rax & ~0xffffULL) | v;
+	else
+		r->rax = (r->rax & ~0xffULL) | v;
+	return MV_SKIP;
 }
 
 static bool msr_is_vmx_cap(u32 msr)
@@ -746,6 +904,7 @@ static const mv_exit_fn mv_exit_table[MV_NR_EXIT_REASONS] = {
 	[EXIT_REASON_VMFUNC]		= h_ud,
 	[11 /* GETSEC */]		= h_ud,
 	[EXIT_REASON_CR_ACCESS]		= h_cr,
+	[EXIT_REASON_IO_INSTRUCTION]	= h_io,
 	[EXIT_REASON_MSR_READ]		= h_rdmsr,
 	[EXIT_REASON_MSR_WRITE]		= h_wrmsr,
 	[EXIT_REASON_EPT_VIOLATION]	= h_ept,

@@ -81,13 +81,16 @@ int mv_check_cpu(struct mv_caps *caps, const char **missing)
 	caps->vmcs_revision = (u32)basic & 0x7fffffff;
 
 	caps->pin = adjust(MSR_IA32_VMX_TRUE_PINBASED_CTLS, 0, 0, &ok);
+	/* every port access exits: a domain must not reach a device port */
 	caps->proc = adjust(MSR_IA32_VMX_TRUE_PROCBASED_CTLS,
 			    CPU_BASED_USE_MSR_BITMAPS |
+			    CPU_BASED_UNCOND_IO_EXITING |
 			    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS,
 			    CPU_BASED_USE_MSR_BITMAPS |
+			    CPU_BASED_UNCOND_IO_EXITING |
 			    CPU_BASED_ACTIVATE_SECONDARY_CONTROLS, &ok);
 	if (!ok) {
-		*missing = "MSR bitmaps / secondary controls";
+		*missing = "MSR bitmaps / unconditional I/O exiting / secondary controls";
 		return -ENODEV;
 	}
 	proc2_need = SECONDARY_EXEC_ENABLE_EPT | SECONDARY_EXEC_ENABLE_VPID |

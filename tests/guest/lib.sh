@@ -29,6 +29,9 @@ ktap_from_dmesg() {
 	dmesg | sed -n "s/^\[[^]]*\] $1: //p" > /tmp/ktap.$$
 	while read -r line; do
 		case "$line" in
+		"ok "*" # SKIP "*)
+			rest=${line#ok [0-9]* }
+			ktap_skip "${rest%% # SKIP *}" "${rest#* # SKIP }" ;;
 		"ok "*) ktap_ok "${line#ok [0-9]* }" ;;
 		"not ok "*)
 			rest=${line#not ok [0-9]* }

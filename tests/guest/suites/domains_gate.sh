@@ -93,6 +93,7 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	wrmsr privileged instruction: WRMSR MSR 0xc0000103
 	mov_cr4 privileged instruction: MOV to CR4
 	vmcall privileged instruction: VMCALL
+	port_io port I/O: OUTB port 0x3ff
 	vmfunc VMFUNC leaf 0 with a forged EPTP index 5
 	exception_ud exception 6 \(#UD\) raised by domain code
 	exception_de exception 0 \(#DE\) raised by domain code
@@ -103,7 +104,7 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	[ "$n" = 2 ] && ktap_ok fault_reported_gs_base ||
 		ktap_fail fault_reported_gs_base "$n GS-base kill lines in dmesg (want 2)"
 	f=$(sed -n 's/.*domain_faults=\([0-9]*\).*/\1/p' /sys/kernel/bulkhead/minivisor/cpus | awk '{s += $1} END {print s + 0}')
-	[ "$f" -ge 11 ] && ktap_ok minivisor_counts_domain_faults || ktap_fail minivisor_counts_domain_faults "domain_faults=$f (want >= 11)"
+	[ "$f" -ge 12 ] && ktap_ok minivisor_counts_domain_faults || ktap_fail minivisor_counts_domain_faults "domain_faults=$f (want >= 12)"
 	ktap_diag "minivisor: $f domain faults"
 	v=$(sh -c 'echo still-fine | cat')
 	[ "$v" = still-fine ] && ktap_ok fault_kernel_fine_after || ktap_fail fault_kernel_fine_after "pipe broken"
