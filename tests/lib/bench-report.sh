@@ -162,9 +162,9 @@ dd_names="bhnull_4k_read bhram_4k_read bhram_4k_write bhram_128k_read bhnull_128
 	row "dd O_DIRECT, all five isolated runs: VM exits other than CPUID" "exits" "0" "v == 0"
 
 	# ---- domains: interrupt storm ----
-	fig storm_exits domains-storm30-1cpu domains-storm-1cpu
+	fig storm_exits domains-storm-2cpu domains-storm-1cpu
 	row "domains: VM exits during the interrupt storm" "exits" "0" "v == 0"
-	fig storm_crossings domains-storm30-1cpu domains-storm-1cpu
+	fig storm_crossings domains-storm-2cpu domains-storm-1cpu
 	row "domains: gate crossings during the storm" "crossings" "—" ""
 
 	# ---- protection keys, native ----
