@@ -46,9 +46,11 @@ while [ $k -lt "$R" ]; do
 	t2=$(tsc); work $W; t3=$(tsc); virt="$virt $((t3 - t2))"
 	if [ $k = 0 ]; then
 		busy_ticks=$((t3 - t2))
+		cat /proc/interrupts > /tmp/i1	# outside the idle window:
 		cat $S/exits > /tmp/e1
 		sleep $IDLE
 		cat $S/exits > /tmp/e2
+		cat /proc/interrupts > /tmp/i2	# its execs run CPUID
 	fi
 	rmmod bulkhead
 	k=$((k + 1))
@@ -59,6 +61,9 @@ busy_s=$(awk -v d=$busy_ticks -v m="$mhz" 'BEGIN { print d / (m * 1e6) }')
 echo "# bench: busy workload: $W x sh -c 'echo x | cat', ${busy_s} s guest time, cpu MHz $mhz"
 echo "# bench: exits/s busy (reason, per CPU): $(head -1 /tmp/e1 | cut -d' ' -f2-)"
 delta /tmp/e0 /tmp/e1 "$busy_s" | sed 's/^/# bench:   busy /'
+# which interrupts came while idle (the port I/O of their handlers exits)
+awk 'NR == FNR { a[$1] = $2; next }
+	$2 ~ /^[0-9]+$/ && $2 - a[$1] > 0 { printf "# idle irqs: %s %d (%s)\n", $1, $2 - a[$1], $NF }' /tmp/i1 /tmp/i2
 echo "# bench: exits/s idle over $IDLE s:"
 delta /tmp/e1 /tmp/e2 $IDLE | sed 's/^/# bench:   idle /'
 idle_max=$(delta /tmp/e1 /tmp/e2 $IDLE | awk '{ for (i = 2; i <= NF; i++) s[i] += $i }
