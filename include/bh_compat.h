@@ -9,7 +9,8 @@
  *     from 6.4 (bh_mod_part());
  *   - in assembly: EXPORT_SYMBOL from <asm/export.h> until it went away,
  *     then from <linux/export.h>; UNWIND_HINT_EMPTY, called
- *     UNWIND_HINT_END_OF_STACK from 6.4;
+ *     UNWIND_HINT_END_OF_STACK from 6.4; UNWIND_HINT_UNDEFINED, new in 6.4
+ *     (before: a hint without a CFA that is not an end of stack);
  *   - allocating a blk-mq disk: queue limits set on the queue until 6.9,
  *     passed to blk_mq_alloc_disk() from 6.9; QUEUE_FLAG_NONROT until
  *     6.11, where non-rotational became the default (bh_blk_alloc_disk();
@@ -33,9 +34,14 @@
 #include <linux/export.h>
 #endif
 #include <asm/unwind_hints.h>
-/* 6.4 renamed the hint (an assembler macro, so no #ifndef) */
+/* 6.4 renamed the hint and added UNDEFINED (assembler macros: no #ifndef) */
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 4, 0)
 #define UNWIND_HINT_EMPTY	UNWIND_HINT_END_OF_STACK
+#else
+/* type, sp_reg: a hint without a CFA that is not an end of stack */
+.macro UNWIND_HINT_UNDEFINED
+	UNWIND_HINT UNWIND_HINT_TYPE_CALL, ORC_REG_UNDEFINED
+.endm
 #endif
 
 #else /* !__ASSEMBLY__ */

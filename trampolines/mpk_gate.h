@@ -131,10 +131,23 @@
 #define BH_GATE_RET	ret
 #endif
 
+/*
+ * Emitted at each gate site, after its label: nothing by default.  A site's
+ * address is data for the scanner, never a branch target; a Linux kernel
+ * build says so to objtool (which otherwise wants an ENDBR there when the
+ * kernel has IBT) by defining BH_GATE_SITE_ANNOTATE as ANNOTATE_NOENDBR
+ * (<linux/objtool.h>: an entry in a .discard section, no code) before
+ * including this file.
+ */
+#ifndef BH_GATE_SITE_ANNOTATE
+#define BH_GATE_SITE_ANNOTATE
+#endif
+
 #ifdef __ASSEMBLER__
 
 .macro BH_GATE_SITE tag
 __bh_gate_site_\tag:
+	BH_GATE_SITE_ANNOTATE
 	.pushsection .bh_gate_sites, "aw"
 	.balign 8
 	.quad __bh_gate_site_\tag

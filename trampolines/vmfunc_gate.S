@@ -41,14 +41,21 @@
 #include <asm/ibt.h>
 #include <asm/segment.h>
 #include "vmfunc_gate.h"
+/* a site's address is for the scanner, not a branch target (mpk_gate.h) */
+#define BH_GATE_SITE_ANNOTATE	ANNOTATE_NOENDBR
 #include "mpk_gate.h"
+
+/* bh_vmf_enter's frame at its saved RSP: return address, rflags, 6 GPRs */
+#define BH_VMF_ENTER_FRAME	(8 * 8)
 
 /*
  * Back to the caller of bh_vmf_enter, RSP at its saved r15, RAX = the
  * result: caller-saved registers zeroed, callee-saved and RFLAGS (IF
- * included) restored from the kernel stack.
+ * included) restored from the kernel stack.  ret_hint=1 where objtool
+ * reaches the return without bh_vmf_enter's pushes in view (bh_vmf_unwind):
+ * tells it that RSP is at the return address again.
  */
-.macro BH_VMF_TO_CALLER
+.macro BH_VMF_TO_CALLER ret_hint=0
 	xorl	%ecx, %ecx
 	xorl	%edx, %edx
 	xorl	%esi, %esi
@@ -64,6 +71,9 @@
 	popq	%rbx
 	popq	%rbp
 	popfq
+	.if \ret_hint
+	UNWIND_HINT_FUNC
+	.endif
 	RET
 .endm
 
@@ -93,6 +103,7 @@
 	.balign 4096
 	.globl bh_vmf_gate_start
 bh_vmf_gate_start:
+	ANNOTATE_NOENDBR	/* the page is mapped by its address, not called */
 
 /*
  * long bh_vmf_enter(a0 = rdi, a1 = rsi, a2 = rdx, fn = rcx, st = r8)
@@ -125,8 +136,14 @@ SYM_FUNC_START(bh_vmf_enter)
 	vmfunc
 	cmpl	$BH_VMF_SLOT, %ecx
 	jne	.Lvmf_bad_enter
-	/* domain view: its stack, nothing of the kernel in registers */
+	/*
+	 * domain view: its stack, nothing of the kernel in registers.  No
+	 * unwinding from the domain stack; the kernel frame is back where
+	 * RSP is reloaded from the saved slot below.
+	 */
+	UNWIND_HINT_SAVE
 	movq	%r11, %rsp
+	UNWIND_HINT_UNDEFINED
 	xorl	%eax, %eax
 	xorl	%ebx, %ebx
 	xorl	%ecx, %ecx
@@ -170,6 +187,7 @@ SYM_FUNC_START(bh_vmf_enter)
 	decq	%rax
 	movq	%rax, BH_VMF_DEPTH(%rdx)
 	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
+	UNWIND_HINT_RESTORE
 	movq	$0, BH_VMF_KERNEL_RSP(%rdx, %rax, 8)
 	testq	%rax, %rax
 	jnz	2f
@@ -296,6 +314,8 @@ SYM_FUNC_START(bh_vmf_out)
 	popq	%rbp
 	popq	%rbx
 	popfq
+	/* domain view: no return thunk, kernel text is not executable here */
+	ANNOTATE_UNRET_SAFE
 	ret
 	/* a call-out without a live entry, or a forged index */
 .Lvmf_bad_out:
@@ -381,7 +401,11 @@ SYM_CODE_START_LOCAL(bh_vmf_irq_common)
 	ANNOTATE_RETPOLINE_SAFE
 	jmp	*%rax
 .Lvmf_irq_back:
-	/* kernel view, IF = 0: the kernel's handler is done */
+	/*
+	 * kernel view, IF = 0: the kernel's handler is done (its IRET comes
+	 * here; the unwinder stops, as everywhere in this code)
+	 */
+	UNWIND_HINT_EMPTY
 	popq	%rcx
 	popq	%rdx
 	popq	BH_VMF_DOMAIN_RSP(%rdx)
@@ -421,6 +445,7 @@ bh_vmf_gate_end:
 /* the minivisor resumes here: RSP = fault stack, RDI = record, GS = kernel */
 SYM_CODE_START(bh_vmf_fault_entry)
 	UNWIND_HINT_EMPTY
+	ANNOTATE_NOENDBR	/* the guest RIP of a VM entry, not called */
 	call	bh_domain_fault
 	movq	%rax, %rdx
 	jmp	bh_vmf_unwind
@@ -439,13 +464,16 @@ SYM_CODE_START_LOCAL(bh_vmf_unwind)
 	decq	%rax
 	movq	%rax, BH_VMF_DEPTH(%rdx)
 	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
+	/* RSP at bh_vmf_enter's saved r15: its frame from here on */
+	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
+		    sp_offset=BH_VMF_ENTER_FRAME
 	movq	$0, BH_VMF_KERNEL_RSP(%rdx, %rax, 8)
 	testq	%rax, %rax
 	jnz	1f
 	movq	$0, BH_VMF_LIVE(%rdx)
 	movq	$0, BH_VMF_KILLED(%rdx)
 1:	movq	$-EFAULT, %rax
-	BH_VMF_TO_CALLER
+	BH_VMF_TO_CALLER ret_hint=1
 	/* a fault entry without a live bh_vmf_enter on this CPU */
 .Lvmf_bad_unwind:
 	ud2
