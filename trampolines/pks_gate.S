@@ -14,7 +14,8 @@
  * call is in flight there (so user mode never sees it: PTI stays happy).
  * Vectors with an IST stack (NMI, #DF, #MC, #DB) keep Linux's entry.
  *
- *   stub v:  RDMSR PKRS; 0 (kernel context) -> jump to Linux's handler with
+ *   stub v:  (ENDBR on IBT kernels: an IDT entry point)
+ *            RDMSR PKRS; 0 (kernel context) -> jump to Linux's handler with
  *            the frame untouched.  Nonzero (a domain was live) -> push
  *            vinfo (and a dummy error code) and go to bh_pks_domain_entry.
  *   bh_pks_domain_entry, frame (offsets from RSP after its pushes):
@@ -33,10 +34,27 @@
  */
 #include <linux/linkage.h>
 #include <linux/errno.h>
+#include <linux/objtool.h>
+#include <asm/ibt.h>
 #include <asm/nospec-branch.h>
+#include <asm/unwind_hints.h>
+#include "../include/bh_compat.h"
+/*
+ * The return of the gates and of bh_pks_gate_abort (BH_GATE_SCRUB_RETURN):
+ * RSP at the caller's return address, which objtool cannot see on the
+ * abort path (RSP reloaded from the slot).  A plain ret (no return thunk),
+ * as the gates always had: said to objtool.  PKRS is 0 again at that ret
+ * and PKS does not limit instruction fetch, so the thunk would work here;
+ * it is not used, to keep the gates' code as it is.
+ */
+#define BH_GATE_RET		UNWIND_HINT_FUNC; ANNOTATE_UNRET_SAFE; ret
+/* a site's address is for the scanner, not a branch target (mpk_gate.h) */
+#define BH_GATE_SITE_ANNOTATE	ANNOTATE_NOENDBR
 #include "pks_gate.h"
 
 #define SLOT	%gs:bh_pks_cpu
+/* a gate's frame at slot.csp: r15 .. rbx, then the return address */
+#define BH_PKS_GATE_FRAME	(7 * 8)
 
 /* the macros; contract in pks_gate.h */
 
@@ -78,6 +96,7 @@
 	.type	\name, @function
 	.balign	16
 \name:
+	ENDBR				/* called through bh_pks_gates[] */
 	push	%rbx
 	push	%rbp
 	push	%r12
@@ -89,7 +108,10 @@
 	mov	%rdx, %r8
 	mov	%rcx, %r9
 	mov	%rsi, %rdi
+	/* no unwinding from the domain stack, the frame is back at slot.csp */
+	UNWIND_HINT_SAVE
 	mov	\slot+BH_PKS_DSP, %rsp
+	UNWIND_HINT_UNDEFINED
 	BH_PKS_OPEN \pkrs, \name\()_open
 	mov	%r8, %rsi
 	mov	%r9, %rdx
@@ -108,6 +130,7 @@
 	mov	%rax, %r11
 	BH_PKS_CLOSE BH_PKS_KERNEL, \name\()_close
 	mov	\slot+BH_PKS_CSP, %rsp
+	UNWIND_HINT_RESTORE
 	movq	$0, \slot+BH_PKS_CSP
 	mov	%r11, %rax
 	xor	%ecx, %ecx		/* WRMSR/RDMSR left 0x6e1 and PKRS */
@@ -157,8 +180,12 @@ bh_pks_gates:
 	.globl	bh_pks_gate_abort
 	.type	bh_pks_gate_abort, @function
 bh_pks_gate_abort:
+	ANNOTATE_NOENDBR		/* an IRET target, not called */
+	UNWIND_HINT_UNDEFINED		/* on the faulting domain's stack */
 	BH_PKS_CLOSE BH_PKS_KERNEL, bh_pks_abort_close
 	mov	SLOT+BH_PKS_CSP, %rsp
+	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
+		    sp_offset=BH_PKS_GATE_FRAME
 	movq	$0, SLOT+BH_PKS_CSP
 	mov	$-EFAULT, %rax
 	xor	%ecx, %ecx		/* WRMSR/RDMSR left 0x6e1 and PKRS */
@@ -176,6 +203,7 @@ bh_pks_stubs:
 	.rept	BH_PKS_NR_VECTORS
 	/* fixed-size slots: .org fails to assemble if a stub overflows */
 	.org	bh_pks_stubs + bh_v * BH_PKS_STUB_SIZE, 0xcc
+	ENDBR				/* an IDT entry: IBT wants one */
 	push	%rax
 	push	%rcx
 	push	%rdx
@@ -233,6 +261,7 @@ bh_pks_domain_entry:
 	ret
 
 bh_pks_irq_return:
+	ANNOTATE_NOENDBR		/* the IRET target of Linux's handler */
 	cli
 	mov	(%rsp), %rax
 	cmp	SLOT+BH_PKS_CUR, %rax

@@ -40,9 +40,10 @@
  * ("%gs:bh_pks_cpu").  The caller must have preemption disabled, the
  * domain stack top in slot.dsp and the domain's PKRS value in slot.cur.
  *
- * Sequence: push rbx rbp r12-r15; slot.csp = rsp; rsp = slot.dsp (still
- * kernel PKRS: an interrupt here lands on the domain stack, harmless);
- * OPEN; zero rbx rbp rcx r8-r15; call fn; CLOSE; rsp = slot.csp;
+ * Sequence: ENDBR (IBT kernels: the gates are called through
+ * bh_pks_gates[]); push rbx rbp r12-r15; slot.csp = rsp; rsp = slot.dsp
+ * (still kernel PKRS: an interrupt here lands on the domain stack,
+ * harmless); OPEN; zero rbx rbp rcx r8-r15; call fn; CLOSE; rsp = slot.csp;
  * slot.csp = 0; zero rcx rdx rsi rdi r8-r11; pop; ret.
  *
  * Caller stack while the domain runs (slot.csp points at r15):
