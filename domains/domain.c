@@ -544,6 +544,10 @@ out:
 	return ret;
 }
 EXPORT_SYMBOL_GPL(bh_domain_call);
+/* the call-out gate (vmfunc_gate.S), used by the isolated glue: exported
+ * here so that modversions sees its prototype
+ */
+EXPORT_SYMBOL_GPL(bh_vmf_out);
 
 void bh_domain_kill(struct bh_domain *d, int cpu, u64 addr,
 		    const char *reason)

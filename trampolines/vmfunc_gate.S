@@ -324,7 +324,7 @@ SYM_FUNC_START(bh_vmf_out)
 	movq	%rbx, %rdx
 	jmp	bh_vmf_unwind
 SYM_FUNC_END(bh_vmf_out)
-EXPORT_SYMBOL_GPL(bh_vmf_out)
+/* exported from domains/domain.c, where its C prototype gives it a CRC */
 
 /*
  * Exitless interrupts (vmfunc_gate.h): vectors 32-255 of bh_vmf_idtr.
