@@ -68,6 +68,22 @@ void ktap_sub_result(unsigned int i, int ok, const char *name,
 		fprintf(stderr, "  FAIL %s: %s\n", name, why ? why : "");
 }
 
+unsigned int ktap_run_subs(const struct ktap_sub *subs, unsigned int n)
+{
+	unsigned int i, failed = 0;
+	const char *r;
+	int skip;
+
+	ktap_sub_plan(n);
+	for (i = 0; i < n; i++) {
+		r = subs[i].fn();
+		skip = r && !strncmp(r, "SKIP ", 5);
+		ktap_sub_result(i + 1, !r || skip, subs[i].name, r);
+		failed += r && !skip;
+	}
+	return failed;
+}
+
 /* Run one case in a child; returns its status, reason in 'reason'. */
 static enum ktap_status run_case(const struct ktap_case *c)
 {

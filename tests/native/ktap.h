@@ -41,6 +41,15 @@ void ktap_sub_plan(unsigned int n);
 void ktap_sub_result(unsigned int i, int ok, const char *name,
 		     const char *reason);
 
+/* A nested subtest: NULL = pass, "SKIP why" = skip, else why it failed. */
+struct ktap_sub {
+	const char *name;
+	const char *(*fn)(void);
+};
+
+/* Plan and run n nested subtests; returns how many failed. */
+unsigned int ktap_run_subs(const struct ktap_sub *subs, unsigned int n);
+
 #define CHECK(cond)							\
 	do {								\
 		if (!(cond))						\

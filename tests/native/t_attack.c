@@ -336,10 +336,7 @@ static const char *process_vm_writev_lands(void)
 	return landed(4, v);
 }
 
-static const struct {
-	const char *name;
-	const char *(*fn)(void);
-} mem_sub[] = {
+static const struct ktap_sub mem_sub[] = {
 	{ "proc_mem_pwrite_lands", proc_mem_pwrite_lands },
 	{ "proc_mem_pread_leaks", proc_mem_pread_leaks },
 	{ "process_vm_writev_lands", process_vm_writev_lands },
@@ -351,9 +348,7 @@ static const struct {
  */
 enum ktap_status proc_self_mem_bypasses_pkey(void)
 {
-	unsigned int i, n = ARRAY_SIZE(mem_sub), failed = 0;
-	const char *r;
-	int skip;
+	unsigned int n = ARRAY_SIZE(mem_sub), failed;
 
 	mem_fd = open("/proc/self/mem", O_RDWR);
 	if (mem_fd < 0 && errno == ENOENT)
@@ -362,13 +357,7 @@ enum ktap_status proc_self_mem_bypasses_pkey(void)
 		return ktap_fail("open /proc/self/mem: %s", strerror(errno));
 	if (check_closed() != KTAP_PASS)
 		return KTAP_FAIL;
-	ktap_sub_plan(n);
-	for (i = 0; i < n; i++) {
-		r = mem_sub[i].fn();
-		skip = r && !strncmp(r, "SKIP ", 5);
-		ktap_sub_result(i + 1, !r || skip, mem_sub[i].name, r);
-		failed += r && !skip;
-	}
+	failed = ktap_run_subs(mem_sub, n);
 	close(mem_fd);
 	if (failed)
 		return ktap_fail("%u of %u paths did not bypass the key",

@@ -275,10 +275,7 @@ static const char *priv_lookalikes_not_flagged(void)
 	return NULL;
 }
 
-static const struct {
-	const char *name;
-	const char *(*fn)(void);
-} unit[] = {
+static const struct ktap_sub unit[] = {
 	{ "wrpkru_every_offset", wrpkru_every_offset },
 	{ "vmfunc_every_offset", vmfunc_every_offset },
 	{ "xrstor_memory_forms", xrstor_memory_forms },
@@ -295,15 +292,9 @@ static const struct {
 
 enum ktap_status scan_unit(void)
 {
-	unsigned int i, n = ARRAY_SIZE(unit), failed = 0;
-	const char *r;
+	unsigned int n = ARRAY_SIZE(unit), failed;
 
-	ktap_sub_plan(n);
-	for (i = 0; i < n; i++) {
-		r = unit[i].fn();
-		ktap_sub_result(i + 1, !r, unit[i].name, r);
-		failed += !!r;
-	}
+	failed = ktap_run_subs(unit, n);
 	if (failed)
 		return ktap_fail("%u of %u scanner unit tests failed",
 				 failed, n);
