@@ -68,6 +68,8 @@ void ktap_sub_result(unsigned int i, int ok, const char *name,
 		fprintf(stderr, "  FAIL %s: %s\n", name, why ? why : "");
 }
 
+char ktap_why[160];
+
 unsigned int ktap_run_subs(const struct ktap_sub *subs, unsigned int n)
 {
 	unsigned int i, failed = 0;

@@ -50,6 +50,17 @@ struct ktap_sub {
 /* Plan and run n nested subtests; returns how many failed. */
 unsigned int ktap_run_subs(const struct ktap_sub *subs, unsigned int n);
 
+/* In a subtest: fail with "file:line: condition" unless c holds. */
+extern char ktap_why[160];
+#define SUB_CHECK(c)							\
+	do {								\
+		if (!(c)) {						\
+			snprintf(ktap_why, sizeof(ktap_why), "%s:%d: %s", \
+				 __FILE__, __LINE__, #c);		\
+			return ktap_why;				\
+		}							\
+	} while (0)
+
 #define CHECK(cond)							\
 	do {								\
 		if (!(cond))						\

@@ -43,7 +43,6 @@
 extern const uint8_t t_xrstor_code[], t_xrstor_insn[], t_xrstor_end[];
 typedef void (*t_xrstor_fn)(void *area, uint64_t rfbm);
 
-static char why[160];
 
 /* Where PKRU lives in a standard-format XSAVE area of this machine. */
 struct xlayout {
@@ -270,15 +269,6 @@ enum ktap_status sigreturn_restores_edited_pkru(void)
 	return check_open_all();
 }
 
-#define SUB_CHECK(c)							\
-	do {								\
-		if (!(c)) {						\
-			snprintf(why, sizeof(why), "%s:%d: %s",		\
-				 __FILE__, __LINE__, #c);		\
-			return why;					\
-		}							\
-	} while (0)
-
 static int mem_fd = -1;
 
 /* Still closed, and the word landed: read from inside the domain. */
@@ -329,9 +319,10 @@ static const char *process_vm_writev_lands(void)
 	if (n < 0 && errno == ENOSYS)
 		return "SKIP ENOSYS: no CONFIG_CROSS_MEMORY_ATTACH";
 	if (n != 8) {
-		snprintf(why, sizeof(why), "process_vm_writev returned %zd: %s",
+		snprintf(ktap_why, sizeof(ktap_why),
+			 "process_vm_writev returned %zd: %s",
 			 n, n < 0 ? strerror(errno) : "short");
-		return why;
+		return ktap_why;
 	}
 	return landed(4, v);
 }

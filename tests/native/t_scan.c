@@ -23,16 +23,6 @@
 #define BASE	0xffffffff81000000ULL
 #define BUFSZ	64
 
-static char why[160];
-
-#define SUB_CHECK(c)							\
-	do {								\
-		if (!(c)) {						\
-			snprintf(why, sizeof(why), "%s:%d: %s",		\
-				 __FILE__, __LINE__, #c);		\
-			return why;					\
-		}							\
-	} while (0)
 
 static void nops(uint8_t *b)
 {
