@@ -15,6 +15,7 @@
  * the minivisor, the domain dead), and a domain created again must work.
  */
 #include <linux/gfp.h>
+#include <linux/delay.h>
 #include <linux/irqflags.h>
 #include <linux/module.h>
 #include <linux/slab.h>
@@ -22,7 +23,9 @@
 #include <linux/vmalloc.h>
 #include <linux/io.h>
 #include <linux/smp.h>
+#include <asm/apic.h>
 #include <asm/fsgsbase.h>
+#include <asm/nmi.h>
 #include <asm/hardirq.h>
 #include <asm/msr.h>
 #include "../minivisor/hypercall.h"
@@ -178,6 +181,90 @@ static void irqs_in_domain(struct bh_domain *d)
 	      "exits in the domain view", (long)(w1 - w0));
 	pr_info(T "# %u timer interrupts while the domain ran: %llu VM exits in the domain view, %llu in the kernel's handlers\n",
 		t1 - t0, w1 - w0, e1 - e0 - 1 - (w1 - w0));
+}
+
+/*
+ * NMIs for the kernel that land in a domain (2 CPUs): another CPU sends
+ * NMIs to this one while the domain spins.  Their delivery faults in the
+ * domain view; the minivisor holds them (nmis_deferred), the domain goes
+ * on, and bh_domain_call raises one again in the kernel view: the
+ * kernel's NMI handlers run, the domain survives.
+ */
+static atomic_t nmi_seen;
+static int nmi_target = -1;
+static bool nmi_done;
+
+static int bhtest_nmi(unsigned int type, struct pt_regs *regs)
+{
+	if (smp_processor_id() != READ_ONCE(nmi_target))
+		return NMI_DONE;
+	atomic_inc(&nmi_seen);
+	return NMI_HANDLED;
+}
+
+static void nmi_sender(void *unused)
+{
+	int sent, i;
+
+	for (sent = 0; sent < 200 && !READ_ONCE(nmi_done); sent++) {
+		apic->send_IPI_mask(cpumask_of(READ_ONCE(nmi_target)),
+				    NMI_VECTOR);
+		for (i = 0; i < 20000 && !READ_ONCE(nmi_done); i++)
+			cpu_relax();
+	}
+}
+
+static void nmis_in_domain(struct bh_domain *d)
+{
+	struct mv_hc_stats *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	u64 n0, n1, f0, f1;
+	int cpu, other;
+	bool ok = true;
+	long v;
+
+	if (num_online_cpus() < 2 || !s) {
+		pr_info(T "# nmis_in_domain: needs 2 CPUs (the 2-CPU boot runs it)\n");
+		kfree(s);
+		return;
+	}
+	if (register_nmi_handler(NMI_LOCAL, bhtest_nmi, 0, "bhtest_dom")) {
+		check(false, "nmi_reaches_kernel", "register_nmi_handler", 0);
+		kfree(s);
+		return;
+	}
+	cpu = get_cpu();
+	other = cpumask_any_but(cpu_online_mask, cpu);
+	exits_here(s, &ok);
+	n0 = s->nmis_deferred;
+	f0 = s->domain_faults;
+	atomic_set(&nmi_seen, 0);
+	WRITE_ONCE(nmi_done, false);
+	WRITE_ONCE(nmi_target, cpu);
+	smp_call_function_single(other, nmi_sender, NULL, 0);
+	v = bh_domain_call(d, bhtest_dom_spin, 4000000, 0, 0);
+	WRITE_ONCE(nmi_done, true);
+	exits_here(s, &ok);
+	n1 = s->nmis_deferred;
+	f1 = s->domain_faults;
+	put_cpu();
+	/* the sender may still be in its last send: let it finish, and let
+	 * its last NMI arrive before the handler stops claiming them
+	 */
+	smp_call_function_single(other, nmi_sender, NULL, 1);
+	mdelay(2);
+	WRITE_ONCE(nmi_target, -1);
+	unregister_nmi_handler(NMI_LOCAL, "bhtest_dom");
+	kfree(s);
+	check(ok && n1 > n0, "nmi_in_domain_deferred", "NMIs held by the minivisor",
+	      (long)(n1 - n0));
+	check(v == 0 && f1 == f0, "nmi_in_domain_not_a_fault", "call returned",
+	      v);
+	check(atomic_read(&nmi_seen) > 0, "nmi_reaches_kernel",
+	      "NMIs seen by the kernel's handler", atomic_read(&nmi_seen));
+	pr_info(T "# NMIs: %llu held while the domain ran, %d seen by the kernel's handler\n",
+		n1 - n0, atomic_read(&nmi_seen));
+	v = bh_domain_call(d, bhtest_dom_add, 1, 2, 3);
+	check(v == 6, "domain_fine_after_nmis", "got", v);
 }
 
 /* a call-out may call its own domain again, never another one */
@@ -446,6 +533,7 @@ static int __init bhtest_dom_init(void)
 	call_outs(d);
 	other_domain_refused(d);
 	irqs_in_domain(d);
+	nmis_in_domain(d);
 	measure_round_trip(d);
 	ret = 0;
 out_page:

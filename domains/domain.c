@@ -27,6 +27,7 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <asm/apic.h>
 #include <asm/desc.h>
 #include <asm/fsgsbase.h>
 #include <asm/irq_vectors.h>
@@ -82,6 +83,7 @@ static u64 bh_ram_end;
 /* the IDT a domain runs under (vmfunc_gate.h, "Exitless interrupts") */
 struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
 u64 bh_vmf_irq_target[256];
+static u64 bh_nmis_seen[BH_VMF_MAX_CPUS], bh_nmis_raised[BH_VMF_MAX_CPUS];
 static gate_desc *bh_idt;
 
 /* per CPU: the minivisor's fault record and the fault entry's stack */
@@ -270,9 +272,9 @@ static int bh_cpus_show(struct seq_file *m, void *unused)
 		if (cpu >= BH_VMF_MAX_CPUS || !bh_states)
 			break;
 		st = &bh_states[cpu];
-		seq_printf(m, "cpu%d entries=%llu irqs_in_domain=%llu bad_gs=%llu\n",
+		seq_printf(m, "cpu%d entries=%llu irqs_in_domain=%llu bad_gs=%llu nmis_raised=%llu\n",
 			   cpu, READ_ONCE(st->entries), READ_ONCE(st->irqs),
-			   READ_ONCE(st->bad_gs));
+			   READ_ONCE(st->bad_gs), READ_ONCE(bh_nmis_raised[cpu]));
 	}
 	return 0;
 }
@@ -469,6 +471,22 @@ int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
 }
 EXPORT_SYMBOL_GPL(bh_domain_map);
 
+/*
+ * NMIs that arrived while the domain ran were held by the minivisor
+ * (hypercall.h): raise one again on this CPU, now in the kernel view, so
+ * the kernel's handlers see it (NMIs do not queue beyond one anyway).
+ */
+static void bh_raise_deferred_nmis(int cpu)
+{
+	u64 n = READ_ONCE(bh_fault_rec[cpu]->nmis_deferred);
+
+	if (likely(n == bh_nmis_seen[cpu]))
+		return;
+	bh_nmis_seen[cpu] = n;
+	bh_nmis_raised[cpu]++;
+	apic->send_IPI_mask(cpumask_of(cpu), NMI_VECTOR);
+}
+
 long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 		    unsigned long a1, unsigned long a2)
 {
@@ -538,6 +556,7 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 			       "changed the kernel's GS base (SWAPGS, WRGSBASE or WRMSR), put back by the gate");
 		ret = -EIO;
 	}
+	bh_raise_deferred_nmis(cpu);
 out:
 	local_irq_restore(flags);
 	put_cpu();
@@ -733,8 +752,9 @@ struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec)
 
 /*
  * The IDT a domain runs under: the kernel's gates for vectors 0-31 (an
- * exception or NMI in a domain reaches kernel text, not executable in its
- * view: a fault of the domain), the gate page's stubs for 32-255.  Kernel
+ * exception in a domain reaches kernel text, not executable in its view:
+ * a fault of the domain; an NMI is held by the minivisor and raised again
+ * by bh_domain_call), the gate page's stubs for 32-255.  Kernel
  * memory: read-only in every domain view.  Linux's IDT is the same on
  * every CPU, and so is this one.
  */

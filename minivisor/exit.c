@@ -882,6 +882,30 @@ static enum mv_action domain_fault(struct mv_cpu *c, struct mv_regs *r,
 	return MV_RESUME;
 }
 
+/*
+ * An NMI whose delivery faulted in a domain view (hypercall.h): hold it
+ * for the kernel.  Only with a fault entry (its record carries the count
+ * the kernel watches); without one the exit goes the usual way.
+ */
+static bool nmi_for_kernel(struct mv_cpu *c)
+{
+	u32 vec = mv_vmread32(IDT_VECTORING_INFO_FIELD);
+	struct mv_fault_record *rec;
+
+	if (!(vec & INTR_INFO_VALID_MASK) ||
+	    (vec & INTR_INFO_INTR_TYPE_MASK) != INTR_TYPE_NMI_INTR ||
+	    !c->s.fault.entry)
+		return false;
+	rec = __va(c->s.fault.rec_gpa);
+	WRITE_ONCE(rec->nmis_deferred, rec->nmis_deferred + 1);
+	c->s.stats.nmis_deferred++;
+	/* the delivery did not happen: NMIs are not blocked (SDM 27.2.3) */
+	mv_vmwrite32(GUEST_INTERRUPTIBILITY_INFO,
+		     mv_vmread32(GUEST_INTERRUPTIBILITY_INFO) &
+		     ~GUEST_INTR_STATE_NMI);
+	return true;
+}
+
 /* ---- the exit table --------------------------------------------------- */
 
 static const mv_exit_fn mv_exit_table[MV_NR_EXIT_REASONS] = {
@@ -997,6 +1021,8 @@ int mv_exit_handler(struct mv_regs *r, struct mv_cpu *c)
 		fn = NULL;
 	if (eptp != c->s.eptp) {
 		c->s.stats.exits_in_views++;
+		if (nmi_for_kernel(c))
+			return 1;
 		if (basic != EXIT_REASON_CPUID &&
 		    !(reason & VMX_EXIT_REASONS_FAILED_VMENTRY) &&
 		    domain_fault(c, r, reason, eptp) == MV_RESUME)

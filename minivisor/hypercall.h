@@ -93,6 +93,7 @@ struct mv_hc_stats {
 	u64 refused;			/* #UD/#GP injected to the guest */
 	u64 domain_faults;		/* exits turned into a fault entry */
 	u64 exits_in_views;		/* exits taken with a view != 0 live */
+	u64 nmis_deferred;		/* NMIs held for the kernel (below) */
 };
 
 /*
@@ -129,7 +130,19 @@ struct mv_fault_record {
 	u64 vectoring;			/* out: IDT-vectoring info field */
 	u64 insn_len;			/* out: VM-exit instruction length */
 	u64 kernel_cr3;			/* in: CR3 for the fault entry */
+	u64 nmis_deferred;		/* out: NMIs held back (below) */
 };
+
+/*
+ * An NMI that arrives while a domain view is live is not the domain's:
+ * its delivery faults in the domain view (the kernel's NMI stack and
+ * handler are not writable/executable there) and exits with the NMI in
+ * IDT-vectoring.  Root mode then drops that delivery, clears blocking by
+ * NMI, increments nmis_deferred and resumes the domain where it was; the
+ * kernel, back in its own view, raises the NMI again on that CPU
+ * (self-NMI) when it sees the count move.  An INT 2 of domain code is a
+ * software interrupt in vectoring, not an NMI: a fault like any other.
+ */
 
 #ifdef __KERNEL__
 /* exported by bulkhead.ko: call it once to depend on the module */

@@ -177,14 +177,15 @@ static ssize_t cpus_show(struct kobject *k, struct kobj_attribute *a,
 			continue;
 		}
 		n += sysfs_emit_at(buf, n,
-				   "cpu%u %s exits=%llu hypercalls=%llu hc_errors=%llu refused=%llu domain_faults=%llu exits_in_views=%llu\n",
+				   "cpu%u %s exits=%llu hypercalls=%llu hc_errors=%llu refused=%llu domain_faults=%llu exits_in_views=%llu nmis_deferred=%llu\n",
 				   cpu, state_names[READ_ONCE(c->s.state)],
 				   READ_ONCE(c->s.stats.exits),
 				   READ_ONCE(c->s.stats.hypercalls),
 				   READ_ONCE(c->s.stats.hc_errors),
 				   READ_ONCE(c->s.stats.refused),
 				   READ_ONCE(c->s.stats.domain_faults),
-				   READ_ONCE(c->s.stats.exits_in_views));
+				   READ_ONCE(c->s.stats.exits_in_views),
+				   READ_ONCE(c->s.stats.nmis_deferred));
 	}
 	cpus_read_unlock();
 	return n;

@@ -58,9 +58,11 @@ struct bh_vmf_cpu {
 
 /*
  * Exitless interrupts.  While a domain runs, IDTR holds bh_vmf_idtr: the
- * kernel's vectors 0-31 (an exception or NMI in the domain view reaches
- * kernel text, which is not executable there: an EPT violation, a fault
- * of the domain) and, for 32-255, stubs in the gate page.  An interrupt
+ * kernel's vectors 0-31 (an exception in the domain view reaches kernel
+ * text, which is not executable there: an EPT violation, a fault of the
+ * domain; an NMI's delivery faults the same way and the minivisor holds
+ * it for the kernel: minivisor/hypercall.h) and, for 32-255, stubs in
+ * the gate page.  An interrupt
  * in the domain is delivered on the domain's own stack with no VM exit;
  * the stub switches to the kernel view (VMFUNC), checks GS base, loads
  * the kernel's IDT, and runs the kernel's handler for the vector on the

@@ -65,7 +65,7 @@ v=$(sh -c 'echo still-fine | cat')
 [ "$v" = still-fine ] && ktap_ok kernel_fine_after || ktap_fail kernel_fine_after "pipe broken"
 ktap_check rmmod_bhdomains rmmod bhdomains
 ktap_check rmmod_bulkhead rmmod bulkhead
-w=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|invalid opcode' | head -1)
+w=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|invalid opcode|NMI received for unknown reason' | head -1)
 if [ -z "$w" ]; then ktap_ok no_warnings; else ktap_fail no_warnings "$w"; fi
 
 # fault containment: every way a domain can misbehave, each stopped with
@@ -119,6 +119,6 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 else
 	ktap_fail fault_insmod "$(dmesg | tail -2 | tr '\n' ' ')"
 fi
-w=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|invalid opcode' | head -1)
+w=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|invalid opcode|NMI received for unknown reason' | head -1)
 if [ -z "$w" ]; then ktap_ok fault_no_warnings; else ktap_fail fault_no_warnings "$w"; fi
 ktap_end
