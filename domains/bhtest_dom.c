@@ -223,7 +223,7 @@ static void nmis_in_domain(struct bh_domain *d)
 	long v;
 
 	if (num_online_cpus() < 2 || !s) {
-		pr_info(T "# nmis_in_domain: needs 2 CPUs (the 2-CPU boot runs it)\n");
+		pr_info(T "# NMIs in a domain: need 2 CPUs (the 2-CPU boot runs it)\n");
 		kfree(s);
 		return;
 	}
