@@ -78,6 +78,22 @@
 .endm
 
 /*
+ * Kernel view, just after the VMFUNC back: \st = this CPU's struct
+ * bh_vmf_cpu, found from TSC_AUX (the CPU number; no GS, no stack is
+ * trusted yet); jumps to \bad if there is none.  Clobbers RAX, RCX, RDX.
+ */
+.macro BH_VMF_CPU_STATE st:req, bad:req
+	rdtscp
+	andl	$0xfff, %ecx
+	cmpl	$BH_VMF_MAX_CPUS, %ecx
+	jae	\bad
+	leaq	bh_vmf_cpus(%rip), %rdx
+	movq	(%rdx, %rcx, 8), \st
+	testq	\st, \st
+	jz	\bad
+.endm
+
+/*
  * Kernel view, IF = 0, \st = this CPU's struct bh_vmf_cpu: make GS base
  * the kernel's again if the domain changed it (vmfunc_gate.h); \tmp is
  * clobbered.  SWAPGS back when the kernel's base is in KERNEL_GS_BASE (the
@@ -172,14 +188,7 @@ SYM_FUNC_START(bh_vmf_enter)
 	jnz	1b
 	lidt	bh_vmf_kernel_idtr(%rip)
 	/* kernel view: this CPU's state from TSC_AUX, RSP from its slot */
-	rdtscp
-	andl	$0xfff, %ecx
-	cmpl	$BH_VMF_MAX_CPUS, %ecx
-	jae	.Lvmf_bad_return
-	leaq	bh_vmf_cpus(%rip), %rdx
-	movq	(%rdx, %rcx, 8), %rdx
-	testq	%rdx, %rdx
-	jz	.Lvmf_bad_return
+	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_return
 	movq	BH_VMF_DEPTH(%rdx), %rax
 	testq	%rax, %rax
 	jz	.Lvmf_bad_return
@@ -244,14 +253,7 @@ SYM_FUNC_START(bh_vmf_out)
 	jnz	1b
 	lidt	bh_vmf_kernel_idtr(%rip)
 	/* kernel view: this CPU's state, a live entry, the kernel stack */
-	rdtscp
-	andl	$0xfff, %ecx
-	cmpl	$BH_VMF_MAX_CPUS, %ecx
-	jae	.Lvmf_bad_out
-	leaq	bh_vmf_cpus(%rip), %rdx
-	movq	(%rdx, %rcx, 8), %rbx
-	testq	%rbx, %rbx
-	jz	.Lvmf_bad_out
+	BH_VMF_CPU_STATE %rbx, .Lvmf_bad_out
 	movq	BH_VMF_DEPTH(%rbx), %rax
 	testq	%rax, %rax
 	jz	.Lvmf_bad_out
@@ -363,14 +365,7 @@ SYM_CODE_START_LOCAL(bh_vmf_irq_common)
 	testl	%ecx, %ecx
 	jnz	1b
 	/* kernel view: this CPU's state from TSC_AUX, a live entry */
-	rdtscp
-	andl	$0xfff, %ecx
-	cmpl	$BH_VMF_MAX_CPUS, %ecx
-	jae	.Lvmf_bad_irq
-	leaq	bh_vmf_cpus(%rip), %rdx
-	movq	(%rdx, %rcx, 8), %rdx
-	testq	%rdx, %rdx
-	jz	.Lvmf_bad_irq
+	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_irq
 	cmpq	$0, BH_VMF_DEPTH(%rdx)
 	je	.Lvmf_bad_irq
 	BH_VMF_CHECK_GS %rdx, %rax

@@ -24,9 +24,11 @@ ktap_check() {
 	if out=$("$@" 2>&1); then ktap_ok "$name"
 	else ktap_fail "$name" "$* failed: $(echo "$out" | tail -1)"; fi
 }
-# Re-number lines "TAG: ok N name" / "TAG: not ok N name # r" from dmesg.
-ktap_from_dmesg() {
-	dmesg | sed -n "s/^\[[^]]*\] $1: //p" > /tmp/ktap.$$
+# Re-number the result lines of FILE ("ok N name", "ok N name # SKIP r",
+# "not ok N name # r", indented or not) as this suite's; with "diag",
+# "# " lines pass through too.  BH_RELAYED = how many results.
+ktap_relay() {
+	BH_RELAYED=0
 	while read -r line; do
 		case "$line" in
 		"ok "*" # SKIP "*)
@@ -36,9 +38,16 @@ ktap_from_dmesg() {
 		"not ok "*)
 			rest=${line#not ok [0-9]* }
 			ktap_fail "${rest%% # *}" "${rest#* # }" ;;
-		"# "*) echo "$line" ;;
+		"# "*) [ "${2:-}" = diag ] && echo "$line"; continue ;;
+		*) continue ;;
 		esac
-	done < /tmp/ktap.$$
+		BH_RELAYED=$((BH_RELAYED + 1))
+	done < "$1"
+}
+# Re-number lines "TAG: ok N name" / "TAG: not ok N name # r" from dmesg.
+ktap_from_dmesg() {
+	dmesg | sed -n "s/^\[[^]]*\] $1: //p" > /tmp/ktap.$$
+	ktap_relay /tmp/ktap.$$ diag
 	rm -f /tmp/ktap.$$
 }
 ktap_end() {

@@ -23,30 +23,23 @@ if ! insmod $M/bhdomains.ko; then
 fi
 ktap_ok insmod_bhdomains
 
-# the load-time scan
-if insmod $M/bhstray_iso.ko 2>/dev/null; then
-	rmmod bhstray_iso
-	ktap_fail scan_refuses_stray_vmfunc "bhstray_iso.ko loaded"
-else
-	l=$(dmesg | grep 'refusing driver bhstray_iso' | head -1)
+# the load-time scan: refuse_case TEST MODULE PATTERN (of its dmesg line)
+refuse_case() {
+	if insmod $M/$2.ko 2>/dev/null; then
+		rmmod $2
+		ktap_fail $1 "$2.ko loaded"
+		return
+	fi
+	l=$(dmesg | grep "refusing driver $2" | head -1)
 	case "$l" in
-	*VMFUNC*"bytes 0f 01 d4"*) ktap_ok scan_refuses_stray_vmfunc ;;
-	*) ktap_fail scan_refuses_stray_vmfunc "no dmesg line naming it: $l" ;;
+	$3) ktap_ok $1 ;;
+	*) ktap_fail $1 "no dmesg line naming it: $l" ;;
 	esac
 	ktap_diag "${l#*] }"
-fi
+}
+refuse_case scan_refuses_stray_vmfunc bhstray_iso '*VMFUNC*bytes 0f 01 d4*'
 # a privileged instruction (MOV to CR3) hidden the same way
-if insmod $M/bhpriv_iso.ko 2>/dev/null; then
-	rmmod bhpriv_iso
-	ktap_fail scan_refuses_privileged "bhpriv_iso.ko loaded"
-else
-	l=$(dmesg | grep 'refusing driver bhpriv_iso' | head -1)
-	case "$l" in
-	*"MOV to CR"*"bytes 0f 22"*) ktap_ok scan_refuses_privileged ;;
-	*) ktap_fail scan_refuses_privileged "no dmesg line naming it: $l" ;;
-	esac
-	ktap_diag "${l#*] }"
-fi
+refuse_case scan_refuses_privileged bhpriv_iso '*MOV to CR*bytes 0f 22*'
 if insmod $M/bhclean_iso.ko; then
 	ktap_ok scan_accepts_clean
 	rmmod bhclean_iso

@@ -15,19 +15,6 @@ fi
 ktap_diag "cpu flags: $(grep -m1 -o -w -e pku -e ospke /proc/cpuinfo | tr '\n' ' ')"
 BH_NATIVE_STATIC=1 $R > /tmp/native.ktap 2> /tmp/native.err
 rc=$?
-n=0
-while read -r line; do
-	case "$line" in
-	"ok "*" # SKIP "*)
-		rest=${line#ok [0-9]* }
-		ktap_skip "${rest%% # SKIP *}" "${rest#* # SKIP }" ;;
-	"ok "*) ktap_ok "${line#ok [0-9]* }" ;;
-	"not ok "*)
-		rest=${line#not ok [0-9]* }
-		ktap_fail "${rest%% # *}" "${rest#* # }" ;;
-	*) continue ;;
-	esac
-	n=$((n + 1))
-done < /tmp/native.ktap
-[ "$n" -gt 0 ] || ktap_fail native_ran "no results (exit $rc): $(tail -2 /tmp/native.err | tr '\n' ' ')"
+ktap_relay /tmp/native.ktap
+[ "$BH_RELAYED" -gt 0 ] || ktap_fail native_ran "no results (exit $rc): $(tail -2 /tmp/native.err | tr '\n' ' ')"
 ktap_end
