@@ -247,24 +247,23 @@ static void nmis_in_domain(struct bh_domain *d)
 	n1 = s->nmis_deferred;
 	f1 = s->domain_faults;
 	put_cpu();
-	/* the sender may still be in its last send: let it finish, and let
-	 * its last NMI arrive before the handler stops claiming them
-	 */
+	/* the sender may still be in its last send: let it finish */
 	smp_call_function_single(other, nmi_sender, NULL, 1);
-	mdelay(2);
-	WRITE_ONCE(nmi_target, -1);
-	unregister_nmi_handler(NMI_LOCAL, "bhtest_dom");
-	kfree(s);
 	check(ok && n1 > n0, "nmi_in_domain_deferred", "NMIs held by the minivisor",
 	      (long)(n1 - n0));
 	check(v == 0 && f1 == f0, "nmi_in_domain_not_a_fault", "call returned",
 	      v);
+	v = bh_domain_call(d, bhtest_dom_add, 1, 2, 3);
+	check(v == 6, "domain_fine_after_nmis", "got", v);
+	/* an NMI still in flight is ours: claim it before letting go */
+	mdelay(20);
+	WRITE_ONCE(nmi_target, -1);
+	unregister_nmi_handler(NMI_LOCAL, "bhtest_dom");
+	kfree(s);
 	check(atomic_read(&nmi_seen) > 0, "nmi_reaches_kernel",
 	      "NMIs seen by the kernel's handler", atomic_read(&nmi_seen));
 	pr_info(T "# NMIs: %llu held while the domain ran, %d seen by the kernel's handler\n",
 		n1 - n0, atomic_read(&nmi_seen));
-	v = bh_domain_call(d, bhtest_dom_add, 1, 2, 3);
-	check(v == 6, "domain_fine_after_nmis", "got", v);
 }
 
 /* a call-out may call its own domain again, never another one */
