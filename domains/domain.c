@@ -10,10 +10,12 @@
  * under bh_lock, except bh_domain_call() (any context) and the hypercall
  * helpers, which run on each CPU in IPI context.
  *
- * EPT policy of a domain view, for now: the domain's own pages as given,
- * the gate page r-x, the kernel read-only (owner map kernel_default = R:
- * the CPU's page walks read the shared kernel page tables through the
- * domain view), other domains' pages absent, everything above RAM absent.
+ * EPT policy of a domain view: the domain's own pages as given, the gate
+ * page r-x; read-only what the CPU reads on the domain's behalf: its page
+ * table (dom_pt.h), the IDT it runs under and each CPU's GDT; every other
+ * page of the kernel, other domains' pages and everything above RAM
+ * absent.  The domain runs on its own page table (CR3 switched by the
+ * gate), so no kernel page table needs to be readable in its view.
  */
 #include <linux/debugfs.h>
 #include <linux/err.h>
@@ -27,11 +29,15 @@
 #include <linux/smp.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/sizes.h>
 #include <asm/apic.h>
+#include <asm/cpu_entry_area.h>
 #include <asm/desc.h>
 #include <asm/fsgsbase.h>
 #include <asm/irq_vectors.h>
 #include <asm/tlbflush.h>
+#include <asm/trap_pf.h>
+#include <asm/trapnr.h>
 #include <asm/vmx.h>
 #include "../include/bh_compat.h"
 #include "../minivisor/hypercall.h"
@@ -39,12 +45,22 @@
 #include "../trampolines/vmfunc_gate.h"
 #include "domain.h"
 #include "bh_trace.h"
+#include "dom_pt.h"
 #include "owner.h"
 
 #define BH_NAME			"bhdomains"
 #define BH_MAX_GRANTS		256
 #define BH_STACK_ORDER		2		/* 16 KiB per CPU */
 #define BH_ABOVE_RAM_END	(4ULL << 30)	/* MMIO below 4 GiB */
+/*
+ * The PCID of every domain table: neither one of Linux's kernel PCIDs
+ * (1..TLB_NR_DYN_ASIDS) nor a PTI user one (bit 11 set).  Domains share
+ * it: their views (EPTPs) differ, and TLB entries are tagged with both.
+ */
+#define BH_DOM_PCID		0x7ff
+#define BH_CR3_NOFLUSH		BIT_ULL(63)
+#define BH_PT_BLOCK_ORDER	4		/* table pages, 16 at a time */
+#define BH_PT_MAX_BLOCKS	16
 
 static_assert(offsetof(struct bh_vmf_cpu, kernel_rsp) == BH_VMF_KERNEL_RSP);
 static_assert(offsetof(struct bh_vmf_cpu, domain_rsp) == BH_VMF_DOMAIN_RSP);
@@ -57,6 +73,10 @@ static_assert(offsetof(struct bh_vmf_cpu, killed) == BH_VMF_KILLED);
 static_assert(offsetof(struct bh_vmf_cpu, kernel_gs) == BH_VMF_KERNEL_GS);
 static_assert(offsetof(struct bh_vmf_cpu, bad_gs) == BH_VMF_BAD_GS);
 static_assert(offsetof(struct bh_vmf_cpu, irq_on) == BH_VMF_IRQ_ON);
+static_assert(offsetof(struct bh_vmf_cpu, kernel_cr3) == BH_VMF_KERNEL_CR3);
+static_assert(offsetof(struct bh_vmf_cpu, domain_cr3) == BH_VMF_DOMAIN_CR3);
+static_assert(offsetof(struct bh_vmf_cpu, nmis) == BH_VMF_NMIS);
+static_assert(offsetof(struct bh_vmf_cpu, nmi_target) == BH_VMF_NMI_TARGET);
 static_assert(sizeof(struct bh_vmf_cpu) == BH_VMF_CPU_SIZE);
 static_assert(BH_PERM_R == MV_PERM_R && BH_PERM_W == MV_PERM_W &&
 	      BH_PERM_X == MV_PERM_X);
@@ -69,6 +89,12 @@ struct bh_domain {
 	void *stack[BH_VMF_MAX_CPUS];
 	/* gate round trips per CPU; what the crossing sampler saw last */
 	u64 crossings[BH_VMF_MAX_CPUS], crossings_seen[BH_VMF_MAX_CPUS];
+	/* its page table; the blocks its table pages come from */
+	struct bh_pt pt;
+	u64 cr3;			/* root | PCID, without the no-flush bit */
+	void *pt_block[BH_PT_MAX_BLOCKS];
+	unsigned int pt_blocks, pt_used;	/* pages used in the last block */
+	int pt_err;
 };
 
 static DEFINE_MUTEX(bh_lock);
@@ -85,6 +111,8 @@ struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
 u64 bh_vmf_irq_target[256];
 static u64 bh_nmis_seen[BH_VMF_MAX_CPUS], bh_nmis_raised[BH_VMF_MAX_CPUS];
 static gate_desc *bh_idt;
+/* CR4.PCIDE: CR3 loads carry a PCID and may skip the flush */
+static bool bh_pcide;
 
 /* per CPU: the minivisor's fault record and the fault entry's stack */
 #define BH_FAULT_STACK_ORDER	1
@@ -204,6 +232,186 @@ static u64 bh_va_to_pfn(const void *va)
 	return PHYS_PFN(__pa(va));
 }
 
+/* ---- a domain's page table (dom_pt.h) ----------------------------------- */
+
+/* a table page from d's blocks; each new block is granted to d read-only */
+static u64 *bh_pt_alloc(void *ctx, u64 *pa)
+{
+	struct bh_domain *d = ctx;
+	u8 *page;
+	void *b;
+	int ret;
+
+	if (!d->pt_blocks || d->pt_used == 1U << BH_PT_BLOCK_ORDER) {
+		if (d->pt_blocks == BH_PT_MAX_BLOCKS) {
+			d->pt_err = -ENOSPC;
+			return NULL;
+		}
+		b = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO,
+					     BH_PT_BLOCK_ORDER);
+		if (!b) {
+			d->pt_err = -ENOMEM;
+			return NULL;
+		}
+		/* freed by bh_domain_free, after the grant is gone */
+		d->pt_block[d->pt_blocks++] = b;
+		d->pt_used = 0;
+		ret = bh_owner_grant(&bh_map, BH_DOM_KERNEL, d->id,
+				     PHYS_PFN(__pa(b)), 1 << BH_PT_BLOCK_ORDER,
+				     BH_PERM_R);
+		if (!ret)
+			ret = bh_view_sync(d, PHYS_PFN(__pa(b)),
+					   1 << BH_PT_BLOCK_ORDER);
+		if (ret) {
+			d->pt_used = 1U << BH_PT_BLOCK_ORDER;
+			d->pt_err = ret;
+			return NULL;
+		}
+	}
+	page = (u8 *)d->pt_block[d->pt_blocks - 1] +
+	       ((unsigned long)d->pt_used++ << PAGE_SHIFT);
+	*pa = __pa(page);
+	return (u64 *)page;
+}
+
+static u64 *bh_pt_va(void *ctx, u64 pa)
+{
+	return __va(pa);
+}
+
+/* the direct map of RAM: in every domain's table already */
+static bool bh_in_direct_map(unsigned long va)
+{
+	return va >= PAGE_OFFSET &&
+	       va - PAGE_OFFSET < round_up(bh_ram_end, SZ_2M);
+}
+
+/*
+ * Translate [va, va + len) in d's table as the kernel does (its present
+ * 4 KiB pages; the direct map is there already).
+ */
+static int bh_pt_mirror(struct bh_domain *d, unsigned long va, size_t len)
+{
+	unsigned long end = PAGE_ALIGN(va + len);
+	unsigned int level;
+	pte_t *pte;
+	u64 pa;
+	int ret;
+
+	for (va &= PAGE_MASK; va < end; va += PAGE_SIZE) {
+		if (bh_in_direct_map(va))
+			continue;
+		pte = lookup_address(va, &level);
+		if (!pte || !pte_present(*pte))
+			continue;
+		pa = ((u64)pte_pfn(*pte) << PAGE_SHIFT) +
+		     (va & ~page_level_mask(level));
+		ret = bh_pt_map(&d->pt, va, pa, PAGE_SIZE, BH_PT_4K);
+		if (ret) {
+			pr_err(BH_NAME ": domain %s cpu %d: cannot map %#lx (pa %#llx) in its page table: %d\n",
+			       d->name, raw_smp_processor_id(), va, pa,
+			       d->pt_err ? d->pt_err : ret);
+			return d->pt_err ? d->pt_err : ret;
+		}
+	}
+	return 0;
+}
+
+/*
+ * d's page table: all RAM at its direct-map address and the kernel image
+ * (2 MiB pages: an access there is an EPT violation naming the page, not
+ * a #PF), each CPU's entry area (GDT, TSS, IST stacks: what delivering an
+ * event reads), the gate page and the per-CPU state pointers.  The
+ * domain's own module pages come with bh_domain_map.
+ */
+static int bh_pt_build(struct bh_domain *d)
+{
+	const struct bh_pt_ops ops = {
+		.alloc = bh_pt_alloc, .va = bh_pt_va, .ctx = d,
+	};
+	int cpu, ret;
+
+	if (phys_base & (SZ_2M - 1)) {
+		pr_err(BH_NAME ": domain %s cpu %d: the kernel image at pa %#lx is not 2 MiB aligned: no page table\n",
+		       d->name, raw_smp_processor_id(), phys_base);
+		return -EOPNOTSUPP;
+	}
+	ret = bh_pt_init(&d->pt, &ops, pgtable_l5_enabled() ? 5 : 4);
+	if (!ret)
+		ret = bh_pt_map(&d->pt, PAGE_OFFSET, 0,
+				round_up(bh_ram_end, SZ_2M), BH_PT_2M);
+	if (!ret)
+		ret = bh_pt_map(&d->pt, __START_KERNEL_map, phys_base,
+				KERNEL_IMAGE_SIZE, BH_PT_2M);
+	if (ret) {
+		pr_err(BH_NAME ": domain %s cpu %d: no page table: %d\n",
+		       d->name, raw_smp_processor_id(),
+		       d->pt_err ? d->pt_err : ret);
+		return d->pt_err ? d->pt_err : ret;
+	}
+	for_each_possible_cpu(cpu) {
+		ret = bh_pt_mirror(d, (unsigned long)get_cpu_entry_area(cpu),
+				   offsetof(struct cpu_entry_area,
+					    cpu_debug_store));
+		if (ret)
+			return ret;
+	}
+	ret = bh_pt_mirror(d, (unsigned long)bh_vmf_gate_start,
+			   bh_vmf_gate_end - bh_vmf_gate_start);
+	if (!ret)
+		ret = bh_pt_mirror(d, (unsigned long)bh_vmf_cpus,
+				   sizeof(bh_vmf_cpus));
+	d->cr3 = d->pt.root_pa | (bh_pcide ? BH_DOM_PCID : 0);
+	return ret;
+}
+
+/*
+ * May d access every page of [va, va + len) with perm: its own pages, or
+ * pages granted to it?  For the glue, which checks every address a domain
+ * names before the kernel touches it.  Any context, no lock: a live
+ * domain's pages change owner only under bh_lock and never while the glue
+ * has its I/O in flight; grants are scanned only for pages it does not own.
+ */
+bool bh_domain_owns(struct bh_domain *d, const void *va, size_t len,
+		    unsigned int perm)
+{
+	unsigned long p = (unsigned long)va, end = p + len;
+	u64 pfn;
+
+	if (!d || !len || end < p || !perm)
+		return false;
+	for (p &= PAGE_MASK; p < end; p += PAGE_SIZE) {
+		if (bh_in_direct_map(p))
+			pfn = PHYS_PFN(p - PAGE_OFFSET);
+		else if (is_vmalloc_addr((void *)p) ||
+			 (p >= MODULES_VADDR && p < MODULES_END))
+			pfn = vmalloc_to_pfn((void *)p);
+		else
+			return false;
+		if (pfn >= bh_map.npages)
+			return false;
+		if (READ_ONCE(bh_pages[pfn].owner) == d->id &&
+		    !(perm & ~READ_ONCE(bh_pages[pfn].perm)))
+			continue;
+		if (perm & ~bh_owner_perm(&bh_map, d->id, pfn))
+			return false;
+	}
+	return true;
+}
+EXPORT_SYMBOL_GPL(bh_domain_owns);
+
+/* pfn of a page of the kernel's (direct map, image, vmalloc, fixmap) */
+static u64 bh_kva_to_pfn(const void *va)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address((unsigned long)va, &level);
+
+	if (!pte || !pte_present(*pte))
+		return 0;
+	return pte_pfn(*pte) + (((unsigned long)va & ~page_level_mask(level)) >>
+				PAGE_SHIFT);
+}
+
 /* ---- read-only views: debugfs "domains", the crossing sampler ---------- */
 
 /* pages d owns, pages granted to d */
@@ -272,9 +480,10 @@ static int bh_cpus_show(struct seq_file *m, void *unused)
 		if (cpu >= BH_VMF_MAX_CPUS || !bh_states)
 			break;
 		st = &bh_states[cpu];
-		seq_printf(m, "cpu%d entries=%llu irqs_in_domain=%llu bad_gs=%llu nmis_raised=%llu\n",
+		seq_printf(m, "cpu%d entries=%llu irqs_in_domain=%llu bad_gs=%llu nmis_raised=%llu nmis_in_cr3_window=%llu\n",
 			   cpu, READ_ONCE(st->entries), READ_ONCE(st->irqs),
-			   READ_ONCE(st->bad_gs), READ_ONCE(bh_nmis_raised[cpu]));
+			   READ_ONCE(st->bad_gs), READ_ONCE(bh_nmis_raised[cpu]),
+			   READ_ONCE(st->nmis));
 	}
 	return 0;
 }
@@ -308,6 +517,7 @@ void bh_domain_trace_crossings(bool emit)
 
 static void bh_domain_free(struct bh_domain *d)
 {
+	unsigned int i;
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
@@ -329,6 +539,9 @@ static void bh_domain_free(struct bh_domain *d)
 	for_each_possible_cpu(cpu)
 		if (cpu < BH_VMF_MAX_CPUS && d->stack[cpu])
 			free_pages((unsigned long)d->stack[cpu], BH_STACK_ORDER);
+	/* no CPU runs on the table: CR3 is the kernel's outside a call */
+	for (i = 0; i < d->pt_blocks; i++)
+		free_pages((unsigned long)d->pt_block[i], BH_PT_BLOCK_ORDER);
 	kfree(d);
 }
 
@@ -364,6 +577,23 @@ static int bh_domain_setup(struct bh_domain *d)
 		if (ret)
 			return ret;
 	}
+	/* what delivering an interrupt reads: the IDT, each CPU's GDT */
+	ret = bh_owner_grant(&bh_map, BH_DOM_KERNEL, d->id,
+			     PHYS_PFN(__pa(bh_idt)), 1, BH_PERM_R);
+	for_each_possible_cpu(cpu) {
+		u64 gdt = bh_kva_to_pfn(get_cpu_entry_area(cpu)->gdt);
+
+		if (!ret && !gdt)
+			ret = -ENOENT;
+		if (!ret)
+			ret = bh_owner_grant(&bh_map, BH_DOM_KERNEL, d->id,
+					     gdt, 1, BH_PERM_R);
+	}
+	if (ret)
+		return ret;
+	ret = bh_pt_build(d);
+	if (ret)
+		return ret;
 	ret = bh_view_sync(d, 0, bh_map.npages);
 	if (ret)
 		return ret;
@@ -465,6 +695,9 @@ int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
 	}
 	if (!ret && n)
 		ret = bh_domain_map_run(d, start, n, perm);
+	/* and at the same address in its page table */
+	if (!ret)
+		ret = bh_pt_mirror(d, (unsigned long)va, len);
 	mutex_unlock(&bh_lock);
 	trace_bulkhead_domain_grant(d->name, d->id, raw_smp_processor_id(), va, len, perm, ret);
 	return ret;
@@ -476,9 +709,9 @@ EXPORT_SYMBOL_GPL(bh_domain_map);
  * (hypercall.h): raise one again on this CPU, now in the kernel view, so
  * the kernel's handlers see it (NMIs do not queue beyond one anyway).
  */
-static void bh_raise_deferred_nmis(int cpu)
+static void bh_raise_deferred_nmis(int cpu, const struct bh_vmf_cpu *st)
 {
-	u64 n = READ_ONCE(bh_fault_rec[cpu]->nmis_deferred);
+	u64 n = READ_ONCE(bh_fault_rec[cpu]->nmis_deferred) + READ_ONCE(st->nmis);
 
 	if (likely(n == bh_nmis_seen[cpu]))
 		return;
@@ -493,7 +726,9 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 	struct bh_vmf_cpu *st;
 	unsigned long flags;
 	int cpu = get_cpu();
+	bool flush = false;
 	long ret;
+	u64 cr3;
 
 	/*
 	 * IF = 0 while the slot and the per-CPU state are set up: an
@@ -537,12 +772,20 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 				goto out;
 			}
 			bh_loaded[cpu] = d;
+			flush = true;
 		}
 		st->domain_rsp = (u64)d->stack[cpu] +
 				 (PAGE_SIZE << BH_STACK_ORDER);
 	}
 	/* where a fault of the domain resumes the kernel: this CR3 */
-	bh_fault_rec[cpu]->kernel_cr3 = __read_cr3();
+	cr3 = __read_cr3();
+	bh_fault_rec[cpu]->kernel_cr3 = cr3;
+	/*
+	 * the gate's CR3 loads (vmfunc_gate.h): no flush, except for the
+	 * domain's PCID on the first entry after its view came into the slot
+	 */
+	st->kernel_cr3 = cr3 | (bh_pcide ? BH_CR3_NOFLUSH : 0);
+	st->domain_cr3 = d->cr3 | (bh_pcide && !flush ? BH_CR3_NOFLUSH : 0);
 	/* what the gate checks GS base against on the way back */
 	st->kernel_gs = rdgsbase();
 	st->irq_on = flags & X86_EFLAGS_IF;
@@ -556,7 +799,7 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 			       "changed the kernel's GS base (SWAPGS, WRGSBASE or WRMSR), put back by the gate");
 		ret = -EIO;
 	}
-	bh_raise_deferred_nmis(cpu);
+	bh_raise_deferred_nmis(cpu, st);
 out:
 	local_irq_restore(flags);
 	put_cpu();
@@ -619,8 +862,11 @@ static const char *bh_owner_name(u64 pfn, char *buf, size_t len)
 	return buf;
 }
 
-/* the domain RIP an exception pushed on the domain stack (0 if unreadable) */
-static u64 bh_frame_rip(const struct mv_fault_record *r, int vector)
+/*
+ * The domain RIP an exception pushed on the domain stack (0 if
+ * unreadable); *err its error code, if it has one.
+ */
+static u64 bh_frame_rip(const struct mv_fault_record *r, int vector, u64 *err)
 {
 	/* vectors that push an error code below the return address */
 	static const u32 has_err = BIT(8) | BIT(10) | BIT(11) | BIT(12) |
@@ -629,17 +875,42 @@ static u64 bh_frame_rip(const struct mv_fault_record *r, int vector)
 	u64 rip = 0;
 	u64 at = r->rsp + ((has_err & BIT(vector)) ? 8 : 0);
 
+	*err = 0;
+	if ((has_err & BIT(vector)) &&
+	    copy_from_kernel_nofault(err, (void *)r->rsp, sizeof(*err)))
+		*err = 0;
 	if (copy_from_kernel_nofault(&rip, (void *)at, sizeof(rip)))
 		return 0;
 	return rip;
 }
 
+/*
+ * A #PF of domain code: what it touched (CR2), and whose memory that is.
+ * Kernel memory outside the direct map and the kernel image (modules,
+ * vmalloc) is not in a domain's page table at all, so touching it is a
+ * #PF rather than an EPT violation.
+ */
+static int bh_pf_describe(char *why, size_t len, u64 cr2, u64 err)
+{
+	const char *what = err & X86_PF_INSTR ? "execute" :
+			   err & X86_PF_WRITE ? "write" : "read";
+	u64 pfn = cr2 >= TASK_SIZE_MAX ? bh_kva_to_pfn((void *)cr2) : 0;
+	char own[48];
+
+	if (!pfn)
+		return scnprintf(why, len, ": %s of %#llx, mapped nowhere in the kernel",
+				 what, cr2);
+	return scnprintf(why, len, ": %s of %#llx (%s memory, gpa %#llx): not in the domain's page table",
+			 what, cr2, bh_owner_name(pfn, own, sizeof(own)),
+			 pfn << PAGE_SHIFT);
+}
+
 /* one line for dmesg: what the domain did, from the minivisor's record */
-static void bh_fault_describe(const struct mv_fault_record *r, char *why,
-			      size_t len, u64 *addr)
+static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
+			      char *why, size_t len, u64 *addr)
 {
 	unsigned int basic = r->reason & 0xffff;
-	u64 q = r->qual;
+	u64 q = r->qual, err, rip;
 	char own[48];
 	int n = 0, v;
 
@@ -650,19 +921,25 @@ static void bh_fault_describe(const struct mv_fault_record *r, char *why,
 			*addr = r->gpa;
 		if (q & BIT(2)) {
 			v = bh_idt_vector_of(r->gla);
-			if (v >= 0 && v < 32)
+			if (v >= 0 && v < 32) {
+				rip = bh_frame_rip(r, v, &err);
 				n = scnprintf(why, len, "exception %d (%s) raised by domain code at %pS (its handler %pS is not executable in the domain view)",
 					      v, bh_vector_name(v),
-					      (void *)bh_frame_rip(r, v),
-					      (void *)r->gla);
-			else if (v >= 0)
+					      (void *)rip, (void *)r->gla);
+				if (v == X86_TRAP_PF) {
+					*addr = cr2;
+					n += bh_pf_describe(why + n, len - n,
+							    cr2, err);
+				}
+			} else if (v >= 0) {
 				n = scnprintf(why, len, "interrupt vector %d arrived in the domain (handler %pS)",
 					      v, (void *)r->gla);
-			else
+			} else {
 				n = scnprintf(why, len, "execute of %pS (gpa %#llx, %s memory) denied by EPT: a jump out of the domain",
 					      (void *)r->gla, r->gpa,
 					      bh_owner_name(PHYS_PFN(r->gpa),
 							    own, sizeof(own)));
+			}
 		} else {
 			n = scnprintf(why, len, "%s of %s memory (gpa %#llx) denied by EPT",
 				      q & BIT(1) ? "write" : "read",
@@ -734,10 +1011,12 @@ struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec)
 	struct bh_vmf_cpu *st = &bh_states[cpu];
 	struct bh_domain *d = bh_loaded[cpu];
 	struct mv_fault_record r = *rec;
-	char why[192];
+	/* the domain's, if it took a #PF: nothing since has faulted */
+	u64 cr2 = read_cr2();
+	char why[320];
 	u64 addr;
 
-	bh_fault_describe(&r, why, sizeof(why), &addr);
+	bh_fault_describe(&r, cr2, why, sizeof(why), &addr);
 	if (!d || !st->depth) {
 		pr_emerg(BH_NAME ": cpu %d: domain fault with no live domain (rip %#llx): %s\n",
 			 cpu, r.rip, why);
@@ -753,16 +1032,18 @@ struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec)
 /*
  * The IDT a domain runs under: the kernel's gates for vectors 0-31 (an
  * exception in a domain reaches kernel text, not executable in its view:
- * a fault of the domain; an NMI is held by the minivisor and raised again
- * by bh_domain_call), the gate page's stubs for 32-255.  Kernel
- * memory: read-only in every domain view.  Linux's IDT is the same on
- * every CPU, and so is this one.
+ * a fault of the domain), bh_vmf_nmi for the NMI (in a domain view its
+ * delivery faults and the minivisor holds it; in the gate's CR3 windows
+ * the stub holds it; bh_domain_call raises it again), the gate page's
+ * stubs for 32-255.  Read-only in every domain view.  Linux's IDT is the
+ * same on every CPU, and so is this one.
  */
 static int bh_idt_build(void)
 {
 	const gate_desc *k;
 	u64 spurious;
 	unsigned int v;
+	int cpu;
 
 	store_idt(&bh_vmf_kernel_idtr);
 	if (bh_vmf_kernel_idtr.size + 1 < 256 * sizeof(gate_desc)) {
@@ -778,6 +1059,13 @@ static int bh_idt_build(void)
 	spurious = gate_offset(&k[SPURIOUS_APIC_VECTOR]);
 	for (v = 0; v < 256; v++) {
 		bh_idt[v] = k[v];
+		if (v == NMI_VECTOR) {
+			for (cpu = 0; cpu < nr_cpu_ids; cpu++)
+				bh_states[cpu].nmi_target = gate_offset(&k[v]);
+			pack_gate(&bh_idt[v], GATE_INTERRUPT,
+				  (unsigned long)bh_vmf_nmi, 0, k[v].bits.ist,
+				  __KERNEL_CS);
+		}
 		if (v < BH_VMF_FIRST_IRQ)
 			continue;
 		/* a stub entered by a jump, for a vector the kernel lacks */
@@ -1063,7 +1351,9 @@ static int __init bh_domains_init(void)
 	}
 	bh_owner_init(&bh_map, bh_pages, 0, npages, bh_grants, BH_MAX_GRANTS,
 		      bh_owner_log, NULL);
-	bh_map.kernel_default = BH_PERM_R;
+	/* the kernel is absent in every domain view */
+	bh_map.kernel_default = 0;
+	bh_pcide = __read_cr4() & X86_CR4_PCIDE;
 	for_each_possible_cpu(cpu)
 		if (cpu < BH_VMF_MAX_CPUS)
 			bh_vmf_cpus[cpu] = &bh_states[cpu];
@@ -1080,8 +1370,9 @@ static int __init bh_domains_init(void)
 	debugfs_create_file("kill", 0200, bh_debugfs, NULL, &bh_kill_fops);
 	debugfs_create_file("domains", 0444, bh_debugfs, NULL, &bh_domains_fops);
 	debugfs_create_file("cpus", 0444, bh_debugfs, NULL, &bh_cpus_fops);
-	pr_info(BH_NAME ": ready: %llu pages of RAM tracked, gate at %#lx\n",
-		npages, (unsigned long)bh_vmf_gate_start);
+	pr_info(BH_NAME ": ready: %llu pages of RAM tracked, gate at %#lx, domain page tables %s PCID\n",
+		npages, (unsigned long)bh_vmf_gate_start,
+		bh_pcide ? "with" : "without");
 	return 0;
 out:
 	bh_fault_unregister();

@@ -14,14 +14,26 @@
 struct bh_domain;
 
 /*
- * A new domain: per-CPU EPT views in which the kernel is read-only, other
- * domains' pages are absent, the gate page is executable, and a private
- * stack per CPU is writable.  ERR_PTR on failure (dmesg says why).
+ * A new domain: per-CPU EPT views in which the kernel and other domains'
+ * pages are absent (read-only: its own page table, the IDT and the GDTs
+ * the CPU reads for it), the gate page is executable, and a private stack
+ * per CPU is writable; its own page table (the gate switches CR3).
+ * ERR_PTR on failure (dmesg says why).
  */
 struct bh_domain *bh_domain_create(const char *name);
-/* give [va, va + len) (page aligned, kernel or module memory) to d */
+/*
+ * give [va, va + len) (page aligned, kernel or module memory) to d, at
+ * the same address in its page table
+ */
 int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
 		  unsigned int perm);
+/*
+ * May d access every page of [va, va + len) with perm (BH_PERM_*): pages
+ * it owns or that were granted to it?  Any context; the kernel checks
+ * every address a domain hands it with this before touching it.
+ */
+bool bh_domain_owns(struct bh_domain *d, const void *va, size_t len,
+		    unsigned int perm);
 /*
  * Run fn(a0, a1, a2) inside d on this CPU through the VMFUNC gate;
  * fn's return value, or -EIO if d is dead, -EBUSY if nested too deep.

@@ -97,9 +97,9 @@ struct bh_owner_map {
 	void *log_ctx;
 	/*
 	 * What every domain may do on a kernel page nobody granted to it:
-	 * 0 (strict: nothing) by default; BH_PERM_R makes the kernel
-	 * read-only to domains (see domains/STATUS.md for why the EPT
-	 * backend uses it for now).
+	 * 0 (strict: nothing) by default, and what the EPT backend uses
+	 * (each domain runs on its own page table); BH_PERM_R would make
+	 * the kernel read-only to domains.
 	 */
 	unsigned int kernel_default;
 };

@@ -7,6 +7,10 @@
  * view, and .Lvmf_return runs first in the domain view, then in the
  * kernel view.  The whole page is mapped executable in both views; it is
  * the only code the domain view may execute besides the domain's own.
+ * CR3: the domain's own page table in the domain view, loaded by the
+ * gate in the kernel view just before each VMFUNC into it and replaced
+ * by the kernel's just after each VMFUNC out (vmfunc_gate.h, "Page
+ * tables"); bh_vmf_nmi covers an NMI between the two.
  *
  * bh_vmf_fault_entry/bh_vmf_unwind (end of file) are normal kernel text,
  * run only in the kernel view: where the minivisor resumes a CPU after a
@@ -146,6 +150,9 @@ SYM_FUNC_START(bh_vmf_enter)
 	andl	$X86_EFLAGS_IF, %r9d
 	/* interrupts in the domain view go to the stubs (IF = 0 until then) */
 	lidt	bh_vmf_idtr(%rip)
+	/* the domain's page table, still in the kernel view (vmfunc_gate.h) */
+	movq	BH_VMF_DOMAIN_CR3(%r8), %rax
+	movq	%rax, %cr3
 	xorl	%eax, %eax
 	movl	$BH_VMF_SLOT, %ecx
 	BH_GATE_SITE vmf_enter
@@ -186,9 +193,12 @@ SYM_FUNC_START(bh_vmf_enter)
 	vmfunc
 	testl	%ecx, %ecx
 	jnz	1b
-	lidt	bh_vmf_kernel_idtr(%rip)
-	/* kernel view: this CPU's state from TSC_AUX, RSP from its slot */
+	/* kernel view: this CPU's state from TSC_AUX, the kernel's CR3 */
 	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_return
+	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
+	movq	%rax, %cr3
+	lidt	bh_vmf_kernel_idtr(%rip)
+	/* RSP from its slot */
 	movq	BH_VMF_DEPTH(%rdx), %rax
 	testq	%rax, %rax
 	jz	.Lvmf_bad_return
@@ -251,9 +261,11 @@ SYM_FUNC_START(bh_vmf_out)
 	vmfunc
 	testl	%ecx, %ecx
 	jnz	1b
-	lidt	bh_vmf_kernel_idtr(%rip)
-	/* kernel view: this CPU's state, a live entry, the kernel stack */
+	/* kernel view: this CPU's state, the kernel's CR3, a live entry */
 	BH_VMF_CPU_STATE %rbx, .Lvmf_bad_out
+	movq	BH_VMF_KERNEL_CR3(%rbx), %rax
+	movq	%rax, %cr3
+	lidt	bh_vmf_kernel_idtr(%rip)
 	movq	BH_VMF_DEPTH(%rbx), %rax
 	testq	%rax, %rax
 	jz	.Lvmf_bad_out
@@ -290,14 +302,16 @@ SYM_FUNC_START(bh_vmf_out)
 	/* the domain died below us (a nested fault): do not go back in */
 	cmpq	$0, BH_VMF_KILLED(%rbx)
 	jne	.Lvmf_out_killed
+	/* back into the domain that is live on this CPU: its IDT, its table */
+	lidt	bh_vmf_idtr(%rip)
+	movq	BH_VMF_DOMAIN_CR3(%rbx), %rax
+	movq	%rax, %cr3
 	xorl	%ebx, %ebx
 	xorl	%edx, %edx
 	xorl	%esi, %esi
 	xorl	%edi, %edi
 	xorl	%r9d, %r9d
 	xorl	%r10d, %r10d
-	/* back into the domain that is live on this CPU */
-	lidt	bh_vmf_idtr(%rip)
 	xorl	%eax, %eax
 	movl	$BH_VMF_SLOT, %ecx
 	BH_GATE_SITE vmf_back
@@ -364,8 +378,11 @@ SYM_CODE_START_LOCAL(bh_vmf_irq_common)
 	vmfunc
 	testl	%ecx, %ecx
 	jnz	1b
-	/* kernel view: this CPU's state from TSC_AUX, a live entry */
+	/* kernel view: this CPU's state from TSC_AUX, the kernel's CR3 */
 	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_irq
+	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
+	movq	%rax, %cr3
+	/* a live entry */
 	cmpq	$0, BH_VMF_DEPTH(%rdx)
 	je	.Lvmf_bad_irq
 	BH_VMF_CHECK_GS %rdx, %rax
@@ -409,6 +426,8 @@ SYM_CODE_START_LOCAL(bh_vmf_irq_common)
 	cmpq	$0, BH_VMF_KILLED(%rdx)
 	jne	bh_vmf_unwind
 	lidt	bh_vmf_idtr(%rip)
+	movq	BH_VMF_DOMAIN_CR3(%rdx), %rcx
+	movq	%rcx, %cr3
 	movq	%rax, %rsp
 	xorl	%eax, %eax
 	movl	$BH_VMF_SLOT, %ecx
@@ -425,6 +444,43 @@ SYM_CODE_START_LOCAL(bh_vmf_irq_common)
 .Lvmf_bad_irq:
 	ud2
 SYM_CODE_END(bh_vmf_irq_common)
+
+/*
+ * The NMI gate of bh_vmf_idtr (vmfunc_gate.h, "Page tables"), on the
+ * kernel's NMI IST stack.  Only reached in the kernel view: in a domain
+ * view the delivery itself faults (the IST stack is absent there) and the
+ * minivisor holds the NMI.  On the domain's table (a window of the gate):
+ * count it and return, NMIs unblocked by the IRETQ; under any other CR3:
+ * the kernel's handler with the frame as delivered.
+ */
+SYM_CODE_START(bh_vmf_nmi)
+	UNWIND_HINT_IRET_REGS
+	ENDBR
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+	BH_VMF_CPU_STATE %rdx, 1f
+	movq	%cr3, %rax
+	xorq	BH_VMF_DOMAIN_CR3(%rdx), %rax
+	shlq	$1, %rax		/* bit 63 (no flush) is not in CR3 */
+	jnz	2f
+	incq	BH_VMF_NMIS(%rdx)
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	iretq
+2:	movq	BH_VMF_NMI_TARGET(%rdx), %rax
+	testq	%rax, %rax
+	jz	1f
+	popq	%rdx
+	popq	%rcx
+	/* rax back, the target where it was: a RET to it leaves RSP at the frame */
+	xchgq	%rax, (%rsp)
+	ANNOTATE_UNRET_SAFE
+	ret
+	/* no state on this CPU: nothing to hand it to */
+1:	ud2
+SYM_CODE_END(bh_vmf_nmi)
 
 	.balign 4096, 0xcc
 	.globl bh_vmf_gate_end

@@ -32,7 +32,11 @@
 #define BH_VMF_KERNEL_GS	88	/* the kernel's GS base on this CPU */
 #define BH_VMF_BAD_GS		96	/* crossings that found another GS base */
 #define BH_VMF_IRQ_ON		104	/* X86_EFLAGS_IF: the domain runs with it */
-#define BH_VMF_CPU_SIZE		112
+#define BH_VMF_KERNEL_CR3	112	/* CR3 value the kernel view goes back to */
+#define BH_VMF_DOMAIN_CR3	120	/* CR3 value of the live domain's table */
+#define BH_VMF_NMIS		128	/* NMIs that hit a CR3 window (below) */
+#define BH_VMF_NMI_TARGET	136	/* the kernel's NMI handler */
+#define BH_VMF_CPU_SIZE		144
 
 #ifndef __ASSEMBLER__
 #include <linux/types.h>
@@ -54,7 +58,27 @@ struct bh_vmf_cpu {
 	u64 kernel_gs;
 	u64 bad_gs;
 	u64 irq_on;
+	u64 kernel_cr3;
+	u64 domain_cr3;
+	u64 nmis;
+	u64 nmi_target;
 };
+
+/*
+ * Page tables.  A domain runs under its own page table (domains/dom_pt.h):
+ * the gate loads st->domain_cr3 in the kernel view just before each VMFUNC
+ * into the domain view, and st->kernel_cr3 just after each VMFUNC back,
+ * before it touches anything but this CPU's state (which, with the gate
+ * page and bh_vmf_cpus, every domain table maps).  Both values carry the
+ * no-flush bit when CR4.PCIDE is set.  Between the two instructions the
+ * CPU is in the kernel view on the domain's table: an NMI there (IF = 0
+ * everywhere else) enters bh_vmf_nmi (the NMI gate of bh_vmf_idtr, on the
+ * kernel's NMI IST stack, which every domain table maps), which counts it
+ * in st->nmis and returns; bh_domain_call raises one NMI in the kernel
+ * view afterwards, as for the NMIs the minivisor holds.  An NMI under any
+ * other CR3 goes on to the kernel's handler (st->nmi_target) untouched.
+ */
+extern const char bh_vmf_nmi[];
 
 /*
  * Exitless interrupts.  While a domain runs, IDTR holds bh_vmf_idtr: the

@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * dom_pt.c - a domain's own page table (dom_pt.h).
+ *
+ * Execution context: any (normal kernel, host unit tests); pure logic.
+ */
+#include "dom_pt.h"
+
+/* index of va at level l (1 = PTE .. 5 = PML5) */
+static unsigned int bh_pt_index(u64 va, unsigned int l)
+{
+	return (va >> (BH_PT_4K + 9 * (l - 1))) & 511;
+}
+
+int bh_pt_init(struct bh_pt *pt, const struct bh_pt_ops *ops,
+	       unsigned int levels)
+{
+	if (levels != 4 && levels != 5)
+		return -EINVAL;
+	pt->ops = *ops;
+	pt->levels = levels;
+	pt->tables = 0;
+	pt->root = ops->alloc(ops->ctx, &pt->root_pa);
+	if (!pt->root)
+		return -ENOMEM;
+	pt->tables = 1;
+	return 0;
+}
+
+/* one page of 1 << shift bytes */
+static int bh_pt_map_one(struct bh_pt *pt, u64 va, u64 pa, unsigned int shift)
+{
+	unsigned int leaf = shift == BH_PT_2M ? 2 : 1;
+	u64 *t = pt->root, e, tpa;
+	unsigned int l;
+
+	for (l = pt->levels; l > leaf; l--) {
+		e = t[bh_pt_index(va, l)];
+		if (!(e & BH_PT_P)) {
+			u64 *n = pt->ops.alloc(pt->ops.ctx, &tpa);
+
+			if (!n)
+				return -ENOMEM;
+			pt->tables++;
+			e = (tpa & BH_PT_ADDR) | BH_PT_TABLE;
+			t[bh_pt_index(va, l)] = e;
+		} else if (e & BH_PT_PS) {
+			return -EEXIST;	/* a large page where a table goes */
+		}
+		t = pt->ops.va(pt->ops.ctx, e & BH_PT_ADDR);
+	}
+	e = (pa & BH_PT_ADDR) | BH_PT_LEAF | (leaf > 1 ? BH_PT_PS : 0);
+	if (t[bh_pt_index(va, leaf)] & BH_PT_P)
+		return t[bh_pt_index(va, leaf)] == e ? 0 : -EEXIST;
+	t[bh_pt_index(va, leaf)] = e;
+	return 0;
+}
+
+int bh_pt_map(struct bh_pt *pt, u64 va, u64 pa, u64 len, unsigned int shift)
+{
+	u64 size = 1ULL << shift, off;
+	int ret;
+
+	if ((shift != BH_PT_4K && shift != BH_PT_2M) ||
+	    ((va | pa | len) & (size - 1)) || va + len < va)
+		return -EINVAL;
+	for (off = 0; off < len; off += size) {
+		ret = bh_pt_map_one(pt, va + off, pa + off, shift);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+u64 bh_pt_unmap(struct bh_pt *pt, u64 va, u64 len)
+{
+	u64 off, n = 0, *t, e;
+	unsigned int l;
+
+	for (off = 0; off < len; off += 1ULL << BH_PT_4K) {
+		t = pt->root;
+		for (l = pt->levels; l > 1; l--) {
+			e = t[bh_pt_index(va + off, l)];
+			if (!(e & BH_PT_P) || (e & BH_PT_PS))
+				break;
+			t = pt->ops.va(pt->ops.ctx, e & BH_PT_ADDR);
+		}
+		if (l == 1 && (t[bh_pt_index(va + off, 1)] & BH_PT_P)) {
+			t[bh_pt_index(va + off, 1)] = 0;
+			n++;
+		}
+	}
+	return n;
+}
+
+int bh_pt_lookup(const struct bh_pt *pt, u64 va, u64 *pa)
+{
+	const u64 *t = pt->root;
+	unsigned int l;
+	u64 e;
+
+	for (l = pt->levels; l >= 1; l--) {
+		e = t[bh_pt_index(va, l)];
+		if (!(e & BH_PT_P))
+			return -ENOENT;
+		if (l == 1 || (e & BH_PT_PS)) {
+			u64 mask = (1ULL << (BH_PT_4K + 9 * (l - 1))) - 1;
+
+			*pa = (e & BH_PT_ADDR & ~mask) | (va & mask);
+			return 0;
+		}
+		t = pt->ops.va(pt->ops.ctx, e & BH_PT_ADDR);
+	}
+	return -ENOENT;
+}
+
+static void bh_pt_free_level(struct bh_pt *pt, u64 *t, unsigned int l,
+			     void (*free)(void *ctx, u64 *page))
+{
+	unsigned int i;
+
+	for (i = 0; l > 1 && i < 512; i++)
+		if ((t[i] & BH_PT_P) && !(t[i] & BH_PT_PS))
+			bh_pt_free_level(pt, pt->ops.va(pt->ops.ctx,
+							t[i] & BH_PT_ADDR),
+					 l - 1, free);
+	free(pt->ops.ctx, t);
+}
+
+void bh_pt_destroy(struct bh_pt *pt, void (*free)(void *ctx, u64 *page))
+{
+	if (!pt->root)
+		return;
+	bh_pt_free_level(pt, pt->root, pt->levels, free);
+	pt->root = NULL;
+	pt->tables = 0;
+}

@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * test_dom_pt.c - host unit tests for a domain's own page table
+ * (domains/dom_pt.c, built here as it is): the entries a CPU walk would
+ * read, 4- and 5-level, 4 KiB and 2 MiB pages, conflicts, unmap, destroy.
+ *
+ * Context: host user space. Prints its own KTAP document on stdout.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include "../../domains/dom_pt.h"
+#include "unit.h"
+
+#define NTAB	64
+#define PA0	0x7000000ULL	/* fake physical address of table 0 */
+
+static u64 tabs[NTAB][512] __attribute__((aligned(4096)));
+static int used, freed, limit = NTAB;
+
+static u64 *t_alloc(void *ctx, u64 *pa)
+{
+	(void)ctx;
+	if (used == limit)
+		return NULL;
+	memset(tabs[used], 0, sizeof(tabs[used]));
+	*pa = PA0 + (u64)used * 4096;
+	return tabs[used++];
+}
+
+static u64 *t_va(void *ctx, u64 pa)
+{
+	(void)ctx;
+	return tabs[(pa - PA0) / 4096];
+}
+
+static void t_free(void *ctx, u64 *page)
+{
+	(void)ctx;
+	(void)page;
+	freed++;
+}
+
+static const struct bh_pt_ops ops = { t_alloc, t_va, NULL };
+
+static void setup(struct bh_pt *pt, unsigned int levels)
+{
+	used = 0;
+	freed = 0;
+	limit = NTAB;
+	UNIT_EXPECT_INT(bh_pt_init(pt, &ops, levels), 0);
+}
+
+/* a CPU walk, by hand: the entry at each level for va */
+static u64 walk(const struct bh_pt *pt, u64 va, unsigned int to)
+{
+	u64 *t = pt->root, e = 0;
+	unsigned int l;
+
+	for (l = pt->levels; l >= to; l--) {
+		e = t[(va >> (12 + 9 * (l - 1))) & 511];
+		if (!(e & BH_PT_P) || l == to)
+			break;
+		t = t_va(NULL, e & BH_PT_ADDR);
+	}
+	return e;
+}
+
+static void map_4k_entries(void)
+{
+	struct bh_pt pt;
+	u64 va = 0xffffc90000123000ULL, pa;
+
+	setup(&pt, 4);
+	UNIT_EXPECT_INT(bh_pt_map(&pt, va, 0x5000, 0x2000, BH_PT_4K), 0);
+	UNIT_EXPECT_INT(pt.tables, 4);
+	/* leaf: P RW A D, supervisor, no PS, no NX, the frame */
+	UNIT_EXPECT_INT(walk(&pt, va, 1), 0x5000 | 0x63);
+	UNIT_EXPECT_INT(walk(&pt, va + 0x1000, 1), 0x6000 | 0x63);
+	/* tables: P RW A, never D or PS */
+	UNIT_EXPECT_INT(walk(&pt, va, 2) & 0xfff, 0x23);
+	UNIT_EXPECT_INT(walk(&pt, va, 4) & 0xfff, 0x23);
+	UNIT_EXPECT_INT(bh_pt_lookup(&pt, va + 0x1234, &pa), 0);
+	UNIT_EXPECT_INT(pa, 0x6234);
+	UNIT_EXPECT_INT(bh_pt_lookup(&pt, va + 0x2000, &pa), -ENOENT);
+	UNIT_EXPECT_INT(bh_pt_lookup(&pt, 0xffff888000000000ULL, &pa), -ENOENT);
+}
+
+static void map_2m_entries(void)
+{
+	struct bh_pt pt;
+	u64 va = 0xffff888000000000ULL, pa;
+
+	setup(&pt, 4);
+	UNIT_EXPECT_INT(bh_pt_map(&pt, va, 0, 0x600000, BH_PT_2M), 0);
+	UNIT_EXPECT_INT(pt.tables, 3);
+	UNIT_EXPECT_INT(walk(&pt, va + 0x400000, 2), 0x400000 | 0xe3);
+	UNIT_EXPECT_INT(bh_pt_lookup(&pt, va + 0x512345, &pa), 0);
+	UNIT_EXPECT_INT(pa, 0x512345);
+	/* a 4 KiB page inside a large one: refused */
+	UNIT_EXPECT_INT(bh_pt_map(&pt, va + 0x1000, 0x1000, 0x1000, BH_PT_4K),
+			-EEXIST);
+	/* the same large page again: kept */
+	UNIT_EXPECT_INT(bh_pt_map(&pt, va, 0, 0x200000, BH_PT_2M), 0);
+	UNIT_EXPECT_INT(bh_pt_map(&pt, va, 0x200000, 0x200000, BH_PT_2M),
+			-EEXIST);
+}
+
+static void bad_arguments(void)
+{
+	struct bh_pt pt;
+
+	UNIT_EXPECT_INT(bh_pt_init(&pt, &ops, 3), -EINVAL);
+	setup(&pt, 4);
+	UNIT_EXPECT_INT(bh_pt_map(&pt, 0x1001, 0x1000, 0x1000, BH_PT_4K), -EINVAL);
+	UNIT_EXPECT_INT(bh_pt_map(&pt, 0x200000, 0x1000, 0x200000, BH_PT_2M),
+			-EINVAL);
+	UNIT_EXPECT_INT(bh_pt_map(&pt, 0x1000, 0x1000, 0x1000, 13), -EINVAL);
+	UNIT_EXPECT_INT(bh_pt_map(&pt, ~0xfffULL, 0, 0x2000, BH_PT_4K), -EINVAL);
+	/* a remap to another frame */
+	UNIT_EXPECT_INT(bh_pt_map(&pt, 0x1000, 0x1000, 0x1000, BH_PT_4K), 0);
+	UNIT_EXPECT_INT(bh_pt_map(&pt, 0x1000, 0x2000, 0x1000, BH_PT_4K), -EEXIST);
+}
+
+static void five_levels(void)
+{
+	struct bh_pt pt;
+	u64 va = 0xff11000000001000ULL, pa;
+
+	setup(&pt, 5);
+	UNIT_EXPECT_INT(bh_pt_map(&pt, va, 0x9000, 0x1000, BH_PT_4K), 0);
+	UNIT_EXPECT_INT(pt.tables, 5);
+	UNIT_EXPECT_INT(walk(&pt, va, 1), 0x9000 | 0x63);
+	UNIT_EXPECT_INT(bh_pt_lookup(&pt, va + 8, &pa), 0);
+	UNIT_EXPECT_INT(pa, 0x9008);
+}
+
+static void out_of_memory(void)
+{
+	struct bh_pt pt;
+
+	setup(&pt, 4);
+	limit = 2;
+	UNIT_EXPECT_INT(bh_pt_map(&pt, 0x1000, 0x1000, 0x1000, BH_PT_4K), -ENOMEM);
+	limit = NTAB;
+	UNIT_EXPECT_INT(bh_pt_map(&pt, 0x1000, 0x1000, 0x1000, BH_PT_4K), 0);
+	UNIT_EXPECT_INT(pt.tables, 4);
+}
+
+static void unmap_and_destroy(void)
+{
+	struct bh_pt pt;
+	u64 pa;
+
+	setup(&pt, 4);
+	UNIT_EXPECT_INT(bh_pt_map(&pt, 0xffffc90000000000ULL, 0x1000, 0x3000,
+				  BH_PT_4K), 0);
+	UNIT_EXPECT_INT(bh_pt_map(&pt, 0xffff888000000000ULL, 0, 0x200000,
+				  BH_PT_2M), 0);
+	UNIT_EXPECT_INT(bh_pt_unmap(&pt, 0xffffc90000001000ULL, 0x4000), 2);
+	UNIT_EXPECT_INT(bh_pt_lookup(&pt, 0xffffc90000000000ULL, &pa), 0);
+	UNIT_EXPECT_INT(bh_pt_lookup(&pt, 0xffffc90000001000ULL, &pa), -ENOENT);
+	/* large pages are not unmapped page by page */
+	UNIT_EXPECT_INT(bh_pt_unmap(&pt, 0xffff888000000000ULL, 0x1000), 0);
+	UNIT_EXPECT_INT(pt.tables, 6);
+	bh_pt_destroy(&pt, t_free);
+	UNIT_EXPECT_INT(freed, 6);
+	UNIT_EXPECT(!pt.root);
+}
+
+static const struct unit_case cases[] = {
+	UNIT_CASE(map_4k_entries),
+	UNIT_CASE(map_2m_entries),
+	UNIT_CASE(bad_arguments),
+	UNIT_CASE(five_levels),
+	UNIT_CASE(out_of_memory),
+	UNIT_CASE(unmap_and_destroy),
+};
+
+UNIT_MAIN(cases)
