@@ -25,12 +25,24 @@ struct bhram {
 static struct bhram bhram;
 
 /*
- * A deliberate bug, for the fault tests (debugfs knob wild_write): when
- * set, the next request writes a pattern at that address.  Isolated, the
- * write is stopped and the domain killed; never set it on the native
- * build.
+ * Deliberate bugs, for the fault tests (debugfs knobs): wild_write, when
+ * set, makes the next request write a pattern at that address; wild_map
+ * makes the next request name that address as where its data is (a
+ * confused deputy: the kernel would do the copy).  Isolated, the write is
+ * stopped, the address refused, and the domain killed; never set them on
+ * the native build.
  */
-static u64 bhram_wild_write;
+static u64 bhram_wild_write, bhram_wild_map;
+
+static void bhram_misbehave(void)
+{
+	if (bhram_wild_write) {
+		u64 *p = (u64 *)bhram_wild_write;
+
+		bhram_wild_write = 0;
+		*p = 0x4141414141414141ULL;
+	}
+}
 
 /* copy one segment from or to the store, chunk by chunk */
 static int bhram_seg(struct bhram *r, u64 pos, u8 *buf, u32 len, int write)
@@ -63,12 +75,7 @@ static int bhram_queue_rq(void *drv, const struct bh_blk_req *req)
 	unsigned int i;
 	int ret;
 
-	if (bhram_wild_write) {
-		u64 *p = (u64 *)bhram_wild_write;
-
-		bhram_wild_write = 0;
-		*p = 0x4141414141414141ULL;
-	}
+	bhram_misbehave();
 	if (req->op == BH_REQ_FLUSH)
 		return 0;
 	if (req->nsegs > BH_BLK_MAX_SEGS)
@@ -83,8 +90,37 @@ static int bhram_queue_rq(void *drv, const struct bh_blk_req *req)
 	return 0;
 }
 
+/* where the request's bytes are in the store: one extent per chunk touched */
+static int bhram_map_rq(void *drv, struct bh_blk_req *req)
+{
+	struct bhram *r = drv;
+	u64 pos = req->sector << BH_SECTOR_SHIFT;
+	u32 left = req->bytes, n;
+	unsigned int i = 0;
+
+	bhram_misbehave();
+	for (; left; i++, pos += n, left -= n) {
+		u64 off = pos & (BHRAM_CHUNK_SIZE - 1);
+
+		if (pos >= BHRAM_BYTES || i == BH_BLK_MAX_SEGS)
+			return -EIO;
+		n = left;
+		if (n > BHRAM_CHUNK_SIZE - off)
+			n = BHRAM_CHUNK_SIZE - off;
+		req->ext[i].addr = r->chunk[pos >> BHRAM_CHUNK_SHIFT] + off;
+		req->ext[i].len = n;
+	}
+	if (bhram_wild_map && i) {
+		req->ext[0].addr = (void *)bhram_wild_map;
+		bhram_wild_map = 0;
+	}
+	req->next = i;
+	return 0;
+}
+
 static const struct bh_blk_ops bhram_ops = {
 	.queue_rq = bhram_queue_rq,
+	.map_rq = bhram_map_rq,
 };
 
 static const struct bh_blk_params bhram_params = {
@@ -120,6 +156,7 @@ static int bhram_init(void)
 	ret = bh_blk_add(&bhram_params, &bhram_ops, &bhram, &bhram.dev);
 	if (!ret) {
 		bh_test_knob("bhram_wild_write", &bhram_wild_write);
+		bh_test_knob("bhram_wild_map", &bhram_wild_map);
 		return 0;
 	}
 out:
@@ -130,6 +167,7 @@ out:
 static void bhram_exit(void)
 {
 	bh_test_knob("bhram_wild_write", NULL);
+	bh_test_knob("bhram_wild_map", NULL);
 	bh_blk_del(bhram.dev);
 	bhram_free(&bhram);
 }

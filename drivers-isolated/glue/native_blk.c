@@ -39,6 +39,8 @@
 struct bh_blk_dev {
 	struct bh_blk_disk bd;
 	const struct bh_blk_ops *ops;
+	/* ops->map_rq when the device was added (NULL: data via queue_rq) */
+	int (*map_rq)(void *drv, struct bh_blk_req *req);
 	void *drv;
 	u32 flags;
 #ifdef BH_GLUE_ISO
@@ -79,8 +81,109 @@ static int bh_call_queue_rq(struct bh_blk_dev *dev, struct bh_blk_req *r,
 }
 
 /*
- * One request: hand it to the driver in chunks of at most BH_BLK_MAX_SEGS
- * segments (and, isolated, one bounce buffer).
+ * The driver named something other than its own memory as a request's
+ * data (map_rq): refused; isolated, the domain is stopped.
+ */
+static int bh_blk_map_refused(struct bh_blk_dev *dev, const void *addr,
+			      u64 len, const char *why)
+{
+#ifdef BH_GLUE_ISO
+	char reason[96];
+
+	snprintf(reason, sizeof(reason), "map_rq named %#llx+%llu: %s",
+		 (u64)addr, len, why);
+	bh_domain_kill(dev->dom, raw_smp_processor_id(), (u64)addr, reason);
+#else
+	pr_err_ratelimited(BH_GLUE_NAME ": cpu %d: map_rq named %#llx+%llu: %s\n",
+			   raw_smp_processor_id(), (u64)addr, len, why);
+#endif
+	return -EIO;
+}
+
+/*
+ * A READ or WRITE to a driver with map_rq: it says where the bytes are in
+ * its memory (r->ext), the kernel copies between them and the request's
+ * pages, one copy as the driver itself would make.  Isolated, the answer
+ * is copied out of the shared page once and every extent must be the
+ * domain's own memory (bh_domain_owns) before the kernel touches it.
+ */
+static int bh_blk_run_map(struct bh_blk_dev *dev, struct request *rq,
+			  int op, struct bh_blk_req *r)
+{
+	const struct bh_blk_seg *ext = r->ext;
+	struct req_iterator iter;
+	unsigned int i, n;
+	struct bio_vec bv;
+	u64 total = 0;
+	u32 off = 0;
+	long ret;
+#ifdef BH_GLUE_ISO
+	struct bh_blk_seg copy[BH_BLK_MAX_SEGS];
+	unsigned int perm = op == BH_REQ_READ ? 1 : 3;
+#endif
+
+	r->sector = blk_rq_pos(rq);
+	r->op = op;
+	r->bytes = blk_rq_bytes(rq);
+	r->nsegs = 0;
+	r->next = 0;
+	atomic_long_inc(&bh_nr_calls);
+#ifdef BH_GLUE_ISO
+	ret = bh_domain_call(dev->dom, dev->map_rq, (unsigned long)dev->drv,
+			     (unsigned long)r, 0);
+#else
+	ret = dev->map_rq(dev->drv, r);
+#endif
+	if (ret)
+		return ret;
+	n = READ_ONCE(r->next);
+	if (n > BH_BLK_MAX_SEGS)
+		return bh_blk_map_refused(dev, NULL, n, "too many extents");
+#ifdef BH_GLUE_ISO
+	memcpy(copy, r->ext, n * sizeof(*copy));
+	ext = copy;
+#endif
+	for (i = 0; i < n; i++) {
+		total += ext[i].len;
+#ifdef BH_GLUE_ISO
+		if (ext[i].len &&
+		    !bh_domain_owns(dev->dom, ext[i].addr, ext[i].len, perm))
+			return bh_blk_map_refused(dev, ext[i].addr, ext[i].len,
+						  "not the domain's memory");
+#endif
+	}
+	if (total != blk_rq_bytes(rq))
+		return bh_blk_map_refused(dev, NULL, total,
+					  "extents do not add up to the request");
+	i = 0;
+	rq_for_each_segment(bv, rq, iter) {
+		u8 *p = bvec_virt(&bv);
+		u32 left = bv.bv_len, c;
+
+		while (left) {
+			while (i < n && off == ext[i].len) {
+				i++;
+				off = 0;
+			}
+			if (i == n)
+				return -EIO;	/* the request changed size */
+			c = min(left, ext[i].len - off);
+			if (op == BH_REQ_READ)
+				memcpy(p, (u8 *)ext[i].addr + off, c);
+			else
+				memcpy((u8 *)ext[i].addr + off, p, c);
+			p += c;
+			left -= c;
+			off += c;
+		}
+	}
+	return 0;
+}
+
+/*
+ * One request: to map_rq if the driver has one (READ, WRITE), else hand
+ * it to queue_rq in chunks of at most BH_BLK_MAX_SEGS segments (and,
+ * isolated, one bounce buffer).
  */
 static int bh_blk_run(struct bh_blk_dev *dev, struct request *rq, int op)
 {
@@ -102,6 +205,10 @@ static int bh_blk_run(struct bh_blk_dev *dev, struct request *rq, int op)
 
 	r = &local;
 #endif
+	if (dev->map_rq && op != BH_REQ_FLUSH) {
+		ret = bh_blk_run_map(dev, rq, op, r);
+		goto out;
+	}
 	r->sector = blk_rq_pos(rq);
 	r->op = op;
 	r->bytes = 0;
@@ -308,14 +415,20 @@ static int bh_iso_buffers(struct bh_iso *iso, struct bh_blk_dev *dev)
 		if (cpu >= BH_ISO_MAX_CPUS)
 			return -EOPNOTSUPP;
 		dev->req[cpu] = (void *)get_zeroed_page(GFP_KERNEL);
-		dev->bounce[cpu] = (void *)__get_free_pages(GFP_KERNEL,
-							    BH_BOUNCE_ORDER);
-		if (!dev->req[cpu] || !dev->bounce[cpu])
+		if (!dev->req[cpu])
 			return -ENOMEM;
 		ret = bh_domain_map(iso->dom, dev->req[cpu], PAGE_SIZE, 3);
-		if (!ret)
-			ret = bh_domain_map(iso->dom, dev->bounce[cpu],
-					    BH_BOUNCE_SIZE, 3);
+		if (ret)
+			return ret;
+		/* data goes through a bounce buffer only without map_rq */
+		if (dev->map_rq || (dev->flags & BH_BLK_NODATA))
+			continue;
+		dev->bounce[cpu] = (void *)__get_free_pages(GFP_KERNEL,
+							    BH_BOUNCE_ORDER);
+		if (!dev->bounce[cpu])
+			return -ENOMEM;
+		ret = bh_domain_map(iso->dom, dev->bounce[cpu],
+				    BH_BOUNCE_SIZE, 3);
 		if (ret)
 			return ret;
 	}
@@ -360,6 +473,7 @@ int BH_API(blk_add)(BH_API_MOD const struct bh_blk_params *p,
 	if (!dev)
 		return -ENOMEM;
 	dev->ops = ops;
+	dev->map_rq = ops->map_rq;
 	dev->drv = drv;
 	dev->flags = p->flags;
 #ifdef BH_GLUE_ISO

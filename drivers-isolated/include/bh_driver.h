@@ -42,8 +42,10 @@ struct bh_blk_req {
 	u64 sector;		/* first 512-byte sector */
 	u32 bytes;		/* sum of seg[].len */
 	u8 op;			/* enum bh_blk_op */
-	u8 nsegs;
+	u8 nsegs;		/* queue_rq: seg[] holds the data */
+	u8 next;		/* map_rq: the driver fills ext[0..next) */
 	struct bh_blk_seg seg[BH_BLK_MAX_SEGS];
+	struct bh_blk_seg ext[BH_BLK_MAX_SEGS];
 };
 
 /* what the driver provides; each callback runs in the driver's context */
@@ -52,6 +54,17 @@ struct bh_blk_ops {
 	 * concurrently with itself
 	 */
 	int (*queue_rq)(void *drv, const struct bh_blk_req *req);
+	/*
+	 * Optional, for a driver whose data sits in its own memory (a RAM
+	 * disk, a cache): say where req's bytes [sector, sector + bytes) are
+	 * (READ) or go (WRITE), as extents of its own memory in req->ext,
+	 * and the kernel moves the data itself: one copy, no bounce buffer.
+	 * The kernel checks that every extent is the driver's memory and
+	 * that they add up to req->bytes (isolated: a domain that names
+	 * anything else is stopped).  READ and WRITE only (FLUSH goes to
+	 * queue_rq); 0 or -errno; same context rules as queue_rq.
+	 */
+	int (*map_rq)(void *drv, struct bh_blk_req *req);
 };
 
 #define BH_BLK_NODATA		1	/* the driver never touches data */

@@ -6,7 +6,9 @@
 # every later one must fail with EIO at once (no hang), the kernel
 # variable must be intact, the other isolated driver (bhnull_iso) and the
 # kernel must keep running, and bhram_iso must unload and load again and
-# then store data.
+# then store data.  Then the confused deputy: its map_rq names a kernel
+# variable as where a write's data goes; the glue must refuse it (the
+# variable intact), stop the domain, and a reload must work.
 # Context: guest user space (busybox sh).
 . /bulkhead/lib.sh
 M=/bulkhead/modules
@@ -44,7 +46,7 @@ fi
 after=$(cat /proc/sys/kernel/overflowuid)
 [ "$after" = "$before" ] && ktap_ok kernel_variable_intact ||
 	ktap_fail kernel_variable_intact "overflowuid $before -> $after"
-l=$(dmesg | grep -E "bhdomains: domain bhram_iso cpu [0-9]+: stopped at rip bhram_queue_rq.* write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT" | head -1)
+l=$(dmesg | grep -E "bhdomains: domain bhram_iso cpu [0-9]+: stopped at rip bhram_(queue|map)_rq.* write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT" | head -1)
 k=$(dmesg | grep -E "bhdomains: domain bhram_iso cpu [0-9]+: fault at 0x$victim: write of the kernel's memory .*domain dead" | head -1)
 if [ -n "$l" ] && [ -n "$k" ]; then
 	ktap_ok fault_reported_domain_cpu_address_reason
@@ -76,7 +78,34 @@ if insmod $M/bhram_iso.ko; then
 	s=$(dd if=/dev/bhram_iso0 bs=512 count=1 iflag=direct 2>/dev/null | tr -d '\0')
 	[ "$s" = bulkhead-reloaded-00000042 ] && ktap_ok reloaded_driver_stores_data ||
 		ktap_fail reloaded_driver_stores_data "read back '$s'"
+	# a confused deputy: map_rq names kernel memory (overflowuid) as
+	# where a write's data goes, so that the kernel would do the write
+	printf 'bulkhead-deputy-%08d' 1 | dd of=/dev/bhram_iso0 bs=512 seek=8 count=1 conv=sync oflag=direct 2>/dev/null
+	echo 0x$victim > /sys/kernel/debug/bhglue_iso/bhram_wild_map
+	if dd if=/dev/zero of=/dev/bhram_iso0 bs=4k count=1 oflag=direct 2>/dev/null; then
+		ktap_fail deputy_write_fails "the write into kernel memory succeeded"
+	else
+		ktap_ok deputy_write_fails
+	fi
+	after=$(cat /proc/sys/kernel/overflowuid)
+	[ "$after" = "$before" ] && ktap_ok deputy_kernel_variable_intact ||
+		ktap_fail deputy_kernel_variable_intact "overflowuid $before -> $after"
+	l=$(dmesg | grep -E "bhdomains: domain bhram_iso cpu [0-9]+: fault at 0x$victim: map_rq named 0x$victim\+[0-9]+: not the domain's memory: domain dead" | head -1)
+	[ -n "$l" ] && ktap_ok deputy_reported ||
+		ktap_fail deputy_reported "no dmesg line naming bhram_iso, 0x$victim and the reason"
+	ktap_diag "${l#*] }"
+	if dd if=/dev/bhram_iso0 of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; then
+		ktap_fail deputy_domain_dead "a read after the refusal succeeded"
+	else
+		ktap_ok deputy_domain_dead
+	fi
 	ktap_check rmmod_reloaded rmmod bhram_iso
+	ktap_check deputy_reload insmod $M/bhram_iso.ko
+	printf 'bulkhead-again-%08d' 3 | dd of=/dev/bhram_iso0 bs=512 count=1 conv=sync oflag=direct 2>/dev/null
+	s=$(dd if=/dev/bhram_iso0 bs=512 count=1 iflag=direct 2>/dev/null | tr -d '\0')
+	[ "$s" = bulkhead-again-00000003 ] && ktap_ok deputy_reloaded_stores_data ||
+		ktap_fail deputy_reloaded_stores_data "read back '$s'"
+	ktap_check rmmod_reloaded_again rmmod bhram_iso
 else
 	ktap_fail reload_driver "$(dmesg | grep bh | tail -1)"
 fi
