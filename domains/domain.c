@@ -359,6 +359,9 @@ static int bh_pt_build(struct bh_domain *d)
 	ret = bh_pt_mirror(d, (unsigned long)bh_vmf_gate_start,
 			   bh_vmf_gate_end - bh_vmf_gate_start);
 	if (!ret)
+		ret = bh_pt_mirror(d, (unsigned long)bh_vmf_kgate_start,
+				   bh_vmf_kgate_end - bh_vmf_kgate_start);
+	if (!ret)
 		ret = bh_pt_mirror(d, (unsigned long)bh_vmf_cpus,
 				   sizeof(bh_vmf_cpus));
 	d->cr3 = d->pt.root_pa | (bh_pcide ? BH_DOM_PCID : 0);
@@ -1311,6 +1314,31 @@ static const struct file_operations bh_kill_fops = {
 
 /* ---- module load/unload ------------------------------------------------- */
 
+/*
+ * The shared gate page is all a domain may execute besides its own text:
+ * it must hold no privileged instruction (above all no MOV to CR3) at any
+ * byte offset, the rule the load-time scan applies to isolated drivers.
+ * The kernel gate page holds those, and a domain view cannot fetch it.
+ */
+static int bh_gate_page_check(void)
+{
+	struct bh_scan_hit hits[4];
+	size_t len = bh_vmf_gate_end - bh_vmf_gate_start, n, i;
+
+	n = bh_scan_priv((const u8 *)bh_vmf_gate_start, len,
+			 (u64)bh_vmf_gate_start, hits, ARRAY_SIZE(hits));
+	for (i = 0; i < n && i < ARRAY_SIZE(hits); i++)
+		pr_err(BH_NAME ": cpu %d: the shared gate page has %s at +%#zx (%#llx) bytes %*ph: refusing to load\n",
+		       raw_smp_processor_id(), bh_scan_kind_name(hits[i].kind),
+		       hits[i].off, hits[i].addr, hits[i].len,
+		       bh_vmf_gate_start + hits[i].off);
+	if (n)
+		return -EINVAL;
+	pr_info(BH_NAME ": shared gate page: %zu bytes, no privileged instruction at any offset\n",
+		len);
+	return 0;
+}
+
 static int __init bh_domains_init(void)
 {
 	struct mv_hc_result res;
@@ -1324,6 +1352,8 @@ static int __init bh_domains_init(void)
 		       raw_smp_processor_id());
 		return -ENODEV;
 	}
+	if (bh_gate_page_check())
+		return -EINVAL;
 	/* a symbol of bulkhead.ko: rmmod bulkhead is refused while we live */
 	if (bulkhead_mv_version() != MV_VERSION) {
 		pr_err(BH_NAME ": bulkhead.ko is version %#x, need %#x\n",

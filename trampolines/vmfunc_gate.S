@@ -2,11 +2,13 @@
 /*
  * vmfunc_gate.S - kernel -> domain -> kernel gate with VMFUNC leaf 0.
  *
- * Execution context: the gate page.  bh_vmf_enter starts in the kernel
- * view (normal kernel, CPL 0), the domain's function runs in the domain
- * view, and .Lvmf_return runs first in the domain view, then in the
- * kernel view.  The whole page is mapped executable in both views; it is
- * the only code the domain view may execute besides the domain's own.
+ * Execution context: the two gate pages (below).  bh_vmf_enter starts in
+ * the kernel view (normal kernel, CPL 0) on the kernel gate page, the
+ * domain's function runs in the domain view, and the way back runs first
+ * in the domain view on the shared gate page, then in the kernel view on
+ * the kernel gate page.  The shared page is mapped executable in both
+ * views; it is the only code the domain view may execute besides the
+ * domain's own.
  * CR3: the domain's own page table in the domain view, loaded by the
  * gate in the kernel view just before each VMFUNC into it and replaced
  * by the kernel's just after each VMFUNC out (vmfunc_gate.h, "Page
@@ -18,7 +20,7 @@
  *
  * Kernel stack while the domain runs (top first), saved RSP points at r15:
  *	return address, rflags, rbp, rbx, r12, r13, r14, r15
- * Domain stack: st->domain_rsp, then the return address .Lvmf_return.
+ * Domain stack: st->domain_rsp, then the return address in bh_vmf_in.
  *
  * Defences (see vmfunc_gate.h for the contract):
  *   - ECX is compared with the constant slot after each VMFUNC: a jump to
@@ -119,6 +121,19 @@
 .Lgs_ok_\@:
 .endm
 
+/*
+ * Two pages of gate code.  The shared gate page (.text.bh_vmf_gate) is
+ * executable in every view: the VMFUNCs, the domain's side of each
+ * crossing, the interrupt stubs; it holds no privileged instruction at
+ * any byte offset (bhdomains checks at load), above all no MOV to CR3: a
+ * domain that could load a CR3 of its own making before a VMFUNC out
+ * would choose what the kernel view's next fetches and loads translate
+ * to.  The kernel gate page (.text.bh_vmf_kgate) is mapped in every
+ * domain's page table but absent from every domain view: the CR3 and IDT
+ * loads, the GS check, the per-CPU state, all run there, in the kernel
+ * view only.  A crossing jumps from one page to the other; a domain that
+ * jumps to the kernel page's code faults on the fetch.
+ */
 	.pushsection .text.bh_vmf_gate, "ax"
 	.balign 4096
 	.globl bh_vmf_gate_start
@@ -126,47 +141,20 @@ bh_vmf_gate_start:
 	ANNOTATE_NOENDBR	/* the page is mapped by its address, not called */
 
 /*
- * long bh_vmf_enter(a0 = rdi, a1 = rsi, a2 = rdx, fn = rcx, st = r8)
+ * Into the domain, from bh_vmf_enter: kernel view, the domain's CR3 and
+ * IDT loaded, IF = 0, r10 = fn, r11 = domain RSP, r9 = IF to run with,
+ * rdi/rsi/rdx = the arguments.
  */
-SYM_FUNC_START(bh_vmf_enter)
-	pushfq
-	pushq	%rbp
-	pushq	%rbx
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
-	cli
-	movq	BH_VMF_DEPTH(%r8), %rax
-	cmpq	$BH_VMF_MAX_DEPTH, %rax
-	jae	.Lvmf_busy
-	movq	%rsp, BH_VMF_KERNEL_RSP(%r8, %rax, 8)
-	incq	BH_VMF_DEPTH(%r8)
-	movq	$1, BH_VMF_LIVE(%r8)
-	movq	BH_VMF_DOMAIN_RSP(%r8), %r11
-	movq	%rcx, %r10
-	/* the domain runs with IF = st->irq_on */
-	movl	BH_VMF_IRQ_ON(%r8), %r9d
-	andl	$X86_EFLAGS_IF, %r9d
-	/* interrupts in the domain view go to the stubs (IF = 0 until then) */
-	lidt	bh_vmf_idtr(%rip)
-	/* the domain's page table, still in the kernel view (vmfunc_gate.h) */
-	movq	BH_VMF_DOMAIN_CR3(%r8), %rax
-	movq	%rax, %cr3
+SYM_CODE_START_LOCAL(bh_vmf_in)
+	UNWIND_HINT_UNDEFINED
 	xorl	%eax, %eax
 	movl	$BH_VMF_SLOT, %ecx
 	BH_GATE_SITE vmf_enter
 	vmfunc
 	cmpl	$BH_VMF_SLOT, %ecx
 	jne	.Lvmf_bad_enter
-	/*
-	 * domain view: its stack, nothing of the kernel in registers.  No
-	 * unwinding from the domain stack; the kernel frame is back where
-	 * RSP is reloaded from the saved slot below.
-	 */
-	UNWIND_HINT_SAVE
+	/* domain view: its stack, nothing of the kernel in registers */
 	movq	%r11, %rsp
-	UNWIND_HINT_UNDEFINED
 	xorl	%eax, %eax
 	xorl	%ebx, %ebx
 	xorl	%ecx, %ecx
@@ -183,49 +171,20 @@ SYM_FUNC_START(bh_vmf_enter)
 	sti			/* the shadow covers the call */
 1:	ANNOTATE_RETPOLINE_SAFE
 	call	*%r10
-.Lvmf_return:
 	/* domain view (or a forged jump here): back to slot 0, IF = 0 */
 	cli
 	movq	%rax, %r8
-1:	xorl	%eax, %eax
+2:	xorl	%eax, %eax
 	xorl	%ecx, %ecx
 	BH_GATE_SITE vmf_exit
 	vmfunc
 	testl	%ecx, %ecx
-	jnz	1b
-	/* kernel view: this CPU's state from TSC_AUX, the kernel's CR3 */
-	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_return
-	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
-	movq	%rax, %cr3
-	lidt	bh_vmf_kernel_idtr(%rip)
-	/* RSP from its slot */
-	movq	BH_VMF_DEPTH(%rdx), %rax
-	testq	%rax, %rax
-	jz	.Lvmf_bad_return
-	BH_VMF_CHECK_GS %rdx, %rcx
-	decq	%rax
-	movq	%rax, BH_VMF_DEPTH(%rdx)
-	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
-	UNWIND_HINT_RESTORE
-	movq	$0, BH_VMF_KERNEL_RSP(%rdx, %rax, 8)
-	testq	%rax, %rax
-	jnz	2f
-	movq	$0, BH_VMF_LIVE(%rdx)
-2:	incq	BH_VMF_ENTRIES(%rdx)
-	movq	%r8, %rax
-	BH_VMF_TO_CALLER
-
-.Lvmf_busy:
-	movq	$-EBUSY, %rax
-	BH_VMF_TO_CALLER
-
+	jnz	2b
+	jmp	bh_vmf_k_return
 	/* a forged entry index: never run on in an unknown view */
 .Lvmf_bad_enter:
 	ud2
-	/* exit without a live entry: the kernel view, an untrusted RSP */
-.Lvmf_bad_return:
-	ud2
-SYM_FUNC_END(bh_vmf_enter)
+SYM_CODE_END(bh_vmf_in)
 
 /*
  * long bh_vmf_out(a0 = rdi, a1 = rsi, a2 = rdx, idx = rcx)
@@ -261,7 +220,190 @@ SYM_FUNC_START(bh_vmf_out)
 	vmfunc
 	testl	%ecx, %ecx
 	jnz	1b
-	/* kernel view: this CPU's state, the kernel's CR3, a live entry */
+	UNWIND_HINT_UNDEFINED
+	jmp	bh_vmf_k_out
+SYM_FUNC_END(bh_vmf_out)
+/* exported from domains/domain.c, where its C prototype gives it a CRC */
+
+/*
+ * Back into the domain after a call-out, from bh_vmf_k_out: kernel view,
+ * the domain's CR3 and IDT loaded, r8 = the result, r11 = domain RSP.
+ */
+SYM_CODE_START_LOCAL(bh_vmf_out_back)
+	UNWIND_HINT_UNDEFINED
+	xorl	%eax, %eax
+	movl	$BH_VMF_SLOT, %ecx
+	BH_GATE_SITE vmf_back
+	vmfunc
+	cmpl	$BH_VMF_SLOT, %ecx
+	jne	.Lvmf_bad_back
+	xorl	%ecx, %ecx
+	movq	%r11, %rsp
+	xorl	%r11d, %r11d
+	movq	%r8, %rax
+	xorl	%r8d, %r8d
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popfq
+	/* RSP at the domain's return address (its frame, not objtool's) */
+	UNWIND_HINT_FUNC
+	/* domain view: no return thunk, kernel text is not executable here */
+	ANNOTATE_UNRET_SAFE
+	ret
+.Lvmf_bad_back:
+	ud2
+SYM_CODE_END(bh_vmf_out_back)
+
+/*
+ * Exitless interrupts (vmfunc_gate.h): vectors 32-255 of bh_vmf_idtr.
+ * Entered in the domain view, IF = 0, on the interrupted domain's stack
+ * (a domain with an unusable RSP faults in the delivery: its own fault).
+ */
+	.balign BH_VMF_IRQ_STUB_SIZE, 0xcc
+SYM_CODE_START_NOALIGN(bh_vmf_irq_stubs)
+	vector = BH_VMF_FIRST_IRQ
+	.rept 256 - BH_VMF_FIRST_IRQ
+	UNWIND_HINT_IRET_REGS
+0:	ENDBR
+	.byte	0x6a, vector		/* push $vector (sign-extended) */
+	jmp	bh_vmf_irq_common
+	.fill	0b + BH_VMF_IRQ_STUB_SIZE - ., 1, 0xcc
+	vector = vector + 1
+	.endr
+SYM_CODE_END(bh_vmf_irq_stubs)
+
+/* Domain stack (top first): SS, RSP, RFLAGS, CS, RIP, vector, rax, rcx, rdx */
+SYM_CODE_START_LOCAL(bh_vmf_irq_common)
+	UNWIND_HINT_EMPTY
+	pushq	%rax
+	pushq	%rcx
+	pushq	%rdx
+1:	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	BH_GATE_SITE vmf_irq
+	vmfunc
+	testl	%ecx, %ecx
+	jnz	1b
+	jmp	bh_vmf_k_irq
+SYM_CODE_END(bh_vmf_irq_common)
+
+/*
+ * Back into the interrupted domain, from bh_vmf_k_irq: kernel view, the
+ * domain's CR3 and IDT loaded, rax = the domain frame (rdx, rcx, rax,
+ * vector, then the delivered frame).
+ */
+SYM_CODE_START_LOCAL(bh_vmf_irq_back)
+	UNWIND_HINT_UNDEFINED
+	movq	%rax, %rsp
+	xorl	%eax, %eax
+	movl	$BH_VMF_SLOT, %ecx
+	BH_GATE_SITE vmf_irq_back
+	vmfunc
+	cmpl	$BH_VMF_SLOT, %ecx
+	jne	.Lvmf_bad_irq_back
+	popq	%rdx
+	popq	%rcx
+	popq	%rax
+	addq	$8, %rsp
+	iretq
+.Lvmf_bad_irq_back:
+	ud2
+SYM_CODE_END(bh_vmf_irq_back)
+
+	.balign 4096, 0xcc
+	.globl bh_vmf_gate_end
+bh_vmf_gate_end:
+	.popsection
+
+	.pushsection .text.bh_vmf_kgate, "ax"
+	.balign 4096
+	.globl bh_vmf_kgate_start
+bh_vmf_kgate_start:
+	ANNOTATE_NOENDBR	/* the page is mapped by its address, not called */
+
+/*
+ * long bh_vmf_enter(a0 = rdi, a1 = rsi, a2 = rdx, fn = rcx, st = r8)
+ */
+SYM_FUNC_START(bh_vmf_enter)
+	pushfq
+	pushq	%rbp
+	pushq	%rbx
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	cli
+	movq	BH_VMF_DEPTH(%r8), %rax
+	cmpq	$BH_VMF_MAX_DEPTH, %rax
+	jae	.Lvmf_busy
+	movq	%rsp, BH_VMF_KERNEL_RSP(%r8, %rax, 8)
+	incq	BH_VMF_DEPTH(%r8)
+	movq	$1, BH_VMF_LIVE(%r8)
+	movq	BH_VMF_DOMAIN_RSP(%r8), %r11
+	movq	%rcx, %r10
+	/* the domain runs with IF = st->irq_on */
+	movl	BH_VMF_IRQ_ON(%r8), %r9d
+	andl	$X86_EFLAGS_IF, %r9d
+	/* interrupts in the domain view go to the stubs (IF = 0 until then) */
+	lidt	bh_vmf_idtr(%rip)
+	/* the domain's page table, still in the kernel view (vmfunc_gate.h) */
+	movq	BH_VMF_DOMAIN_CR3(%r8), %rax
+	movq	%rax, %cr3
+	/*
+	 * No unwinding from the domain side; the kernel frame is back where
+	 * bh_vmf_k_return reloads RSP from the saved slot.
+	 */
+	UNWIND_HINT_UNDEFINED
+	jmp	bh_vmf_in
+.Lvmf_busy:
+	movq	$-EBUSY, %rax
+	BH_VMF_TO_CALLER
+SYM_FUNC_END(bh_vmf_enter)
+
+/*
+ * Back from the domain (bh_vmf_in): kernel view, the domain's CR3, IF = 0,
+ * r8 = the domain's result.  This CPU's state from TSC_AUX, the kernel's
+ * CR3 and IDT, RSP from the saved slot, then bh_vmf_enter's caller.
+ */
+SYM_CODE_START_LOCAL(bh_vmf_k_return)
+	UNWIND_HINT_UNDEFINED
+	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_return
+	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
+	movq	%rax, %cr3
+	lidt	bh_vmf_kernel_idtr(%rip)
+	movq	BH_VMF_DEPTH(%rdx), %rax
+	testq	%rax, %rax
+	jz	.Lvmf_bad_return
+	BH_VMF_CHECK_GS %rdx, %rcx
+	decq	%rax
+	movq	%rax, BH_VMF_DEPTH(%rdx)
+	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
+	/* RSP at bh_vmf_enter's saved r15: its frame from here on */
+	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
+		    sp_offset=BH_VMF_ENTER_FRAME
+	movq	$0, BH_VMF_KERNEL_RSP(%rdx, %rax, 8)
+	testq	%rax, %rax
+	jnz	2f
+	movq	$0, BH_VMF_LIVE(%rdx)
+2:	incq	BH_VMF_ENTRIES(%rdx)
+	movq	%r8, %rax
+	BH_VMF_TO_CALLER ret_hint=1
+	/* exit without a live entry: the kernel view, an untrusted RSP */
+.Lvmf_bad_return:
+	ud2
+SYM_CODE_END(bh_vmf_k_return)
+
+/*
+ * The kernel side of bh_vmf_out: kernel view, the domain's CR3, IF = 0,
+ * r11 = domain RSP, r10 = idx, rdi/rsi/r9 = a0/a1/a2.
+ */
+SYM_CODE_START_LOCAL(bh_vmf_k_out)
+	UNWIND_HINT_UNDEFINED
+	/* this CPU's state, the kernel's CR3 and IDT, a live entry */
 	BH_VMF_CPU_STATE %rbx, .Lvmf_bad_out
 	movq	BH_VMF_KERNEL_CR3(%rbx), %rax
 	movq	%rax, %cr3
@@ -312,73 +454,26 @@ SYM_FUNC_START(bh_vmf_out)
 	xorl	%edi, %edi
 	xorl	%r9d, %r9d
 	xorl	%r10d, %r10d
-	xorl	%eax, %eax
-	movl	$BH_VMF_SLOT, %ecx
-	BH_GATE_SITE vmf_back
-	vmfunc
-	cmpl	$BH_VMF_SLOT, %ecx
-	jne	.Lvmf_bad_out
-	xorl	%ecx, %ecx
-	movq	%r11, %rsp
-	xorl	%r11d, %r11d
-	movq	%r8, %rax
-	xorl	%r8d, %r8d
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
-	popfq
-	/* domain view: no return thunk, kernel text is not executable here */
-	ANNOTATE_UNRET_SAFE
-	ret
-	/* a call-out without a live entry, or a forged index */
+	jmp	bh_vmf_out_back
+	/* a call-out without a live entry */
 .Lvmf_bad_out:
 	ud2
 .Lvmf_out_killed:
 	movq	%rbx, %rdx
 	jmp	bh_vmf_unwind
-SYM_FUNC_END(bh_vmf_out)
-/* exported from domains/domain.c, where its C prototype gives it a CRC */
+SYM_CODE_END(bh_vmf_k_out)
 
 /*
- * Exitless interrupts (vmfunc_gate.h): vectors 32-255 of bh_vmf_idtr.
- * Entered in the domain view, IF = 0, on the interrupted domain's stack
- * (a domain with an unusable RSP faults in the delivery: its own fault).
+ * The kernel side of an interrupt in the domain (bh_vmf_irq_common):
+ * kernel view, the domain's CR3, IF = 0, on the domain's stack.  Kernel
+ * stack below the live entry's saved RSP: the domain frame's address, the
+ * previous domain_rsp, st, a pad, then the frame of an interrupt of
+ * kernel code at .Lvmf_irq_back (IF = 0) that the kernel's handler
+ * returns to.
  */
-	.balign BH_VMF_IRQ_STUB_SIZE, 0xcc
-SYM_CODE_START_NOALIGN(bh_vmf_irq_stubs)
-	vector = BH_VMF_FIRST_IRQ
-	.rept 256 - BH_VMF_FIRST_IRQ
-	UNWIND_HINT_IRET_REGS
-0:	ENDBR
-	.byte	0x6a, vector		/* push $vector (sign-extended) */
-	jmp	bh_vmf_irq_common
-	.fill	0b + BH_VMF_IRQ_STUB_SIZE - ., 1, 0xcc
-	vector = vector + 1
-	.endr
-SYM_CODE_END(bh_vmf_irq_stubs)
-
-/*
- * Domain stack (top first): SS, RSP, RFLAGS, CS, RIP, vector, then rax,
- * rcx, rdx saved here.  Kernel stack below the live entry's saved RSP:
- * the domain frame's address, the previous domain_rsp, st, a pad, then
- * the frame of an interrupt of kernel code at .Lvmf_irq_back (IF = 0)
- * that the kernel's handler returns to.
- */
-SYM_CODE_START_LOCAL(bh_vmf_irq_common)
-	UNWIND_HINT_EMPTY
-	pushq	%rax
-	pushq	%rcx
-	pushq	%rdx
-1:	xorl	%eax, %eax
-	xorl	%ecx, %ecx
-	BH_GATE_SITE vmf_irq
-	vmfunc
-	testl	%ecx, %ecx
-	jnz	1b
-	/* kernel view: this CPU's state from TSC_AUX, the kernel's CR3 */
+SYM_CODE_START_LOCAL(bh_vmf_k_irq)
+	UNWIND_HINT_UNDEFINED
+	/* this CPU's state from TSC_AUX, the kernel's CR3 */
 	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_irq
 	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
 	movq	%rax, %cr3
@@ -428,22 +523,11 @@ SYM_CODE_START_LOCAL(bh_vmf_irq_common)
 	lidt	bh_vmf_idtr(%rip)
 	movq	BH_VMF_DOMAIN_CR3(%rdx), %rcx
 	movq	%rcx, %cr3
-	movq	%rax, %rsp
-	xorl	%eax, %eax
-	movl	$BH_VMF_SLOT, %ecx
-	BH_GATE_SITE vmf_irq_back
-	vmfunc
-	cmpl	$BH_VMF_SLOT, %ecx
-	jne	.Lvmf_bad_irq
-	popq	%rdx
-	popq	%rcx
-	popq	%rax
-	addq	$8, %rsp
-	iretq
-	/* no live entry on this CPU (a forged jump), or a forged index */
+	jmp	bh_vmf_irq_back
+	/* no live entry on this CPU (a forged jump) */
 .Lvmf_bad_irq:
 	ud2
-SYM_CODE_END(bh_vmf_irq_common)
+SYM_CODE_END(bh_vmf_k_irq)
 
 /*
  * The NMI gate of bh_vmf_idtr (vmfunc_gate.h, "Page tables"), on the
@@ -483,8 +567,8 @@ SYM_CODE_START(bh_vmf_nmi)
 SYM_CODE_END(bh_vmf_nmi)
 
 	.balign 4096, 0xcc
-	.globl bh_vmf_gate_end
-bh_vmf_gate_end:
+	.globl bh_vmf_kgate_end
+bh_vmf_kgate_end:
 	.popsection
 
 /*

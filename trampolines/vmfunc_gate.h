@@ -153,8 +153,14 @@ void bh_vmf_fault_entry(void);
 struct mv_fault_record;
 struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec);
 
-/* the gate page(s): [bh_vmf_gate_start, bh_vmf_gate_end), page aligned */
+/*
+ * the shared gate page(s), executable in every view, with no privileged
+ * instruction at any offset: [bh_vmf_gate_start, bh_vmf_gate_end); the
+ * kernel gate page(s), in every domain's page table but absent from every
+ * domain view: [bh_vmf_kgate_start, bh_vmf_kgate_end); page aligned
+ */
 extern const char bh_vmf_gate_start[], bh_vmf_gate_end[];
+extern const char bh_vmf_kgate_start[], bh_vmf_kgate_end[];
 /* addresses of the VMFUNC instructions of the gate (for the scanner) */
 extern const char __bh_gate_site_vmf_enter[], __bh_gate_site_vmf_exit[],
 	__bh_gate_site_vmf_out[], __bh_gate_site_vmf_back[],

@@ -22,6 +22,11 @@ if ! insmod $M/bhdomains.ko; then
 	exit 0
 fi
 ktap_ok insmod_bhdomains
+# the shared gate page (all a domain may execute besides its own text)
+# holds no privileged instruction at any offset: bhdomains checks at load
+l=$(dmesg | grep 'bhdomains: shared gate page: .* no privileged instruction at any offset')
+[ -n "$l" ] && ktap_ok gate_page_no_privileged ||
+	ktap_fail gate_page_no_privileged "no load-time check line in dmesg"
 
 # the load-time scan: refuse_case TEST MODULE PATTERN (of its dmesg line)
 refuse_case() {
