@@ -46,6 +46,11 @@
 #define BH_MAX_GRANTS		256
 #define BH_STACK_ORDER		2		/* 16 KiB per CPU, and the task stack */
 #define BH_MAX_TASK_CALLS	64		/* bh_domain_set_calls() */
+/*
+ * room a resumed task needs below its saved RSP on the task stack: the
+ * entry's return address and an interrupt frame with the stub's pushes
+ */
+#define BH_TASK_STACK_ROOM	256
 #define BH_ABOVE_RAM_END	(4ULL << 30)	/* MMIO below 4 GiB */
 
 static_assert(offsetof(struct bh_vmf_cpu, kernel_rsp) == BH_VMF_KERNEL_RSP);
@@ -695,7 +700,8 @@ long bh_domain_call_task(struct bh_domain *d, const void *fn,
 			break;
 		/* process context again: preemption and interrupts on */
 		why[0] = '\0';
-		if (y.rsp < (u64)d->task_stack + PAGE_SIZE || y.rsp >= top)
+		if (y.rsp < (u64)d->task_stack + BH_TASK_STACK_ROOM ||
+		    y.rsp >= top)
 			snprintf(why, sizeof(why), "yield with RSP %#llx outside its task stack",
 				 y.rsp);
 		else if (y.idx >= d->ncalls)
