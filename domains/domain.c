@@ -683,16 +683,17 @@ EXPORT_SYMBOL_GPL(bh_domain_set_calls);
 long bh_domain_call_task(struct bh_domain *d, const void *fn,
 			 unsigned long a0, unsigned long a1, unsigned long a2)
 {
-	u64 top = (u64)d->task_stack + (PAGE_SIZE << BH_STACK_ORDER);
-	u64 rsp = top;
 	struct bh_yield y;
 	bh_task_call_fn call;
 	char why[80];
+	u64 top, rsp;
 	long ret;
 
 	might_sleep();
 	if (!d || !fn)
 		return -EINVAL;
+	top = (u64)d->task_stack + (PAGE_SIZE << BH_STACK_ORDER);
+	rsp = top;
 	mutex_lock(&d->task_lock);
 	for (;;) {
 		ret = bh_domain_enter(d, fn, a0, a1, a2, rsp, &y);
