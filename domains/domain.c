@@ -24,6 +24,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/nospec.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
@@ -50,7 +51,13 @@
 
 #define BH_NAME			"bhdomains"
 #define BH_MAX_GRANTS		256
-#define BH_STACK_ORDER		2		/* 16 KiB per CPU */
+#define BH_STACK_ORDER		2		/* 16 KiB per CPU, and the task stack */
+#define BH_MAX_TASK_CALLS	64		/* bh_domain_set_calls() */
+/*
+ * room a resumed task needs below its saved RSP on the task stack: the
+ * entry's return address and an interrupt frame with the stub's pushes
+ */
+#define BH_TASK_STACK_ROOM	256
 #define BH_ABOVE_RAM_END	(4ULL << 30)	/* MMIO below 4 GiB */
 /*
  * The PCID of every domain table: neither one of Linux's kernel PCIDs
@@ -77,6 +84,10 @@ static_assert(offsetof(struct bh_vmf_cpu, kernel_cr3) == BH_VMF_KERNEL_CR3);
 static_assert(offsetof(struct bh_vmf_cpu, domain_cr3) == BH_VMF_DOMAIN_CR3);
 static_assert(offsetof(struct bh_vmf_cpu, nmis) == BH_VMF_NMIS);
 static_assert(offsetof(struct bh_vmf_cpu, nmi_target) == BH_VMF_NMI_TARGET);
+static_assert(offsetof(struct bh_vmf_cpu, yielded) == BH_VMF_YIELDED);
+static_assert(offsetof(struct bh_vmf_cpu, yield_rsp) == BH_VMF_YIELD_RSP);
+static_assert(offsetof(struct bh_vmf_cpu, yield_idx) == BH_VMF_YIELD_IDX);
+static_assert(offsetof(struct bh_vmf_cpu, yield_arg) == BH_VMF_YIELD_ARG);
 static_assert(sizeof(struct bh_vmf_cpu) == BH_VMF_CPU_SIZE);
 static_assert(BH_PERM_R == MV_PERM_R && BH_PERM_W == MV_PERM_W &&
 	      BH_PERM_X == MV_PERM_X);
@@ -95,6 +106,12 @@ struct bh_domain {
 	void *pt_block[BH_PT_MAX_BLOCKS];
 	unsigned int pt_blocks, pt_used;	/* pages used in the last block */
 	int pt_err;
+	/* bh_domain_call_task: its stack (domain-owned, like the others) */
+	void *task_stack;
+	struct mutex task_lock;		/* one task call at a time */
+	const bh_task_call_fn *calls;	/* what a yield may name */
+	unsigned int ncalls;
+	u64 task_calls;			/* yields served */
 };
 
 static DEFINE_MUTEX(bh_lock);
@@ -110,6 +127,8 @@ static u64 bh_ram_end;
 struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
 u64 bh_vmf_irq_target[256];
 static u64 bh_nmis_seen[BH_VMF_MAX_CPUS], bh_nmis_raised[BH_VMF_MAX_CPUS];
+/* yields served by bh_domain_call_task, all domains, since load */
+static atomic_t bh_task_calls_total;
 static gate_desc *bh_idt;
 /* CR4.PCIDE: CR3 loads carry a PCID and may skip the flush */
 static bool bh_pcide;
@@ -370,10 +389,12 @@ static int bh_pt_build(struct bh_domain *d)
 
 /*
  * May d access every page of [va, va + len) with perm: its own pages, or
- * pages granted to it?  For the glue, which checks every address a domain
- * names before the kernel touches it.  Any context, no lock: a live
- * domain's pages change owner only under bh_lock and never while the glue
- * has its I/O in flight; grants are scanned only for pages it does not own.
+ * pages granted to it (never the kernel's default)?  For the glue, which
+ * checks every address a domain names before the kernel touches it.  Any
+ * context, no lock: a live domain's pages change owner only under bh_lock
+ * (from its own task calls, or before and after its I/O), never while the
+ * glue has one of its requests or calls in flight; grants are scanned only
+ * for pages it does not own.
  */
 bool bh_domain_owns(struct bh_domain *d, const void *va, size_t len,
 		    unsigned int perm)
@@ -396,7 +417,7 @@ bool bh_domain_owns(struct bh_domain *d, const void *va, size_t len,
 		if (READ_ONCE(bh_pages[pfn].owner) == d->id &&
 		    !(perm & ~READ_ONCE(bh_pages[pfn].perm)))
 			continue;
-		if (perm & ~bh_owner_perm(&bh_map, d->id, pfn))
+		if (perm & ~bh_owner_perm_own(&bh_map, d->id, pfn))
 			return false;
 	}
 	return true;
@@ -442,7 +463,8 @@ static u64 bh_domain_owned(const struct bh_domain *d)
 
 /*
  * /sys/kernel/debug/bhdomains/domains, one line per domain:
- * "NAME id=N mode=EPT pages=N granted=N state=live|dead crossings=N"
+ * "NAME id=N mode=EPT pages=N granted=N state=live|dead crossings=N
+ * task_calls=N" (task_calls: sleepable calls served to its yields)
  */
 static int bh_domains_show(struct seq_file *m, void *unused)
 {
@@ -460,9 +482,10 @@ static int bh_domains_show(struct seq_file *m, void *unused)
 		for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++)
 			crossings += READ_ONCE(d->crossings[cpu]);
 		bh_domain_pages(d, &own, &granted);
-		seq_printf(m, "%s id=%u mode=EPT pages=%llu granted=%llu state=%s crossings=%llu\n",
+		seq_printf(m, "%s id=%u mode=EPT pages=%llu granted=%llu state=%s crossings=%llu task_calls=%llu\n",
 			   d->name, d->id, own, granted,
-			   READ_ONCE(d->dead) ? "dead" : "live", crossings);
+			   READ_ONCE(d->dead) ? "dead" : "live", crossings,
+			   READ_ONCE(d->task_calls));
 	}
 	mutex_unlock(&bh_lock);
 	return 0;
@@ -545,6 +568,8 @@ static void bh_domain_free(struct bh_domain *d)
 	/* no CPU runs on the table: CR3 is the kernel's outside a call */
 	for (i = 0; i < d->pt_blocks; i++)
 		free_pages((unsigned long)d->pt_block[i], BH_PT_BLOCK_ORDER);
+	if (d->task_stack)
+		free_pages((unsigned long)d->task_stack, BH_STACK_ORDER);
 	kfree(d);
 }
 
@@ -574,6 +599,14 @@ static int bh_domain_setup(struct bh_domain *d)
 		if (ret)
 			return ret;
 	}
+	d->task_stack = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO,
+						 BH_STACK_ORDER);
+	if (!d->task_stack)
+		return -ENOMEM;
+	ret = bh_owner_assign(&bh_map, PHYS_PFN(__pa(d->task_stack)),
+			      1 << BH_STACK_ORDER, d->id, BH_PERM_R | BH_PERM_W);
+	if (ret)
+		return ret;
 	for (g = bh_vmf_gate_start; g < bh_vmf_gate_end; g += PAGE_SIZE) {
 		ret = bh_owner_grant(&bh_map, BH_DOM_KERNEL, d->id,
 				     bh_va_to_pfn(g), 1, BH_PERM_R | BH_PERM_X);
@@ -611,7 +644,7 @@ static int bh_domain_setup(struct bh_domain *d)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return bh_sync_all(PHYS_PFN(__pa(d->task_stack)), 1 << BH_STACK_ORDER);
 }
 
 struct bh_domain *bh_domain_create(const char *name)
@@ -624,6 +657,7 @@ struct bh_domain *bh_domain_create(const char *name)
 	if (!d)
 		return ERR_PTR(-ENOMEM);
 	strscpy(d->name, name, sizeof(d->name));
+	mutex_init(&d->task_lock);
 	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++)
 		d->view[cpu] = MV_VIEW_NONE;
 	if (num_possible_cpus() > BH_VMF_MAX_CPUS) {
@@ -723,8 +757,39 @@ static void bh_raise_deferred_nmis(int cpu, const struct bh_vmf_cpu *st)
 	apic->send_IPI_mask(cpumask_of(cpu), NMI_VECTOR);
 }
 
-long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
-		    unsigned long a1, unsigned long a2)
+/* what a bh_vmf_yield left on this CPU (trampolines/vmfunc_gate.h) */
+struct bh_yield {
+	bool yielded;
+	u64 rsp, idx, arg[3];
+};
+
+/* the domain code that called bh_vmf_yield (0 if its stack is unreadable) */
+static u64 bh_yield_site(const struct bh_yield *y)
+{
+	u64 rip = 0;
+
+	/* above the saved rflags and 6 GPRs (vmfunc_gate.S) */
+	if (copy_from_kernel_nofault(&rip, (void *)(y->rsp + 7 * 8),
+				     sizeof(rip)))
+		return 0;
+	return rip;
+}
+
+/*
+ * One crossing into d on this CPU: the body of bh_domain_call() and of
+ * each step of bh_domain_call_task().  task_rsp: 0 for an atomic call (a
+ * depth-0 entry runs on d's stack for this CPU, a nested one below the
+ * live domain's RSP), else the domain RSP a task entry runs on (depth 0
+ * only): the top of d's task stack, or below the frames of a yielded
+ * task (its saved RSP), which an entry's call and the interrupts taken
+ * before bh_vmf_resume moves there must not overwrite.  *y = what a
+ * bh_vmf_yield left; y->yielded is false when fn returned, d is dead,
+ * or the call was atomic (a yield there kills d).
+ */
+static long bh_domain_enter(struct bh_domain *d, const void *fn,
+			    unsigned long a0, unsigned long a1,
+			    unsigned long a2, u64 task_rsp,
+			    struct bh_yield *y)
 {
 	struct bh_vmf_cpu *st;
 	unsigned long flags;
@@ -733,6 +798,7 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 	long ret;
 	u64 cr3;
 
+	y->yielded = false;
 	/*
 	 * IF = 0 while the slot and the per-CPU state are set up: an
 	 * interrupt handler that calls a domain must not change them under
@@ -755,11 +821,13 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 		 * Nested: from a call-out or an interrupt taken inside the
 		 * domain live on this CPU.  Its stack is in use: the entry
 		 * runs below it (st->domain_rsp, set by the gate).  Another
-		 * domain would need the EPTP slot of the live one.
+		 * domain would need the EPTP slot of the live one; a task
+		 * call may sleep, which no nested context may.
 		 */
-		if (bh_loaded[cpu] != d) {
-			pr_err_ratelimited(BH_NAME ": domain %s cpu %d: called while domain %s is live on this CPU: refused (-EBUSY)\n",
+		if (bh_loaded[cpu] != d || task_rsp) {
+			pr_err_ratelimited(BH_NAME ": domain %s cpu %d: %s while domain %s is live on this CPU: refused (-EBUSY)\n",
 					   d->name, cpu,
+					   task_rsp ? "task call" : "called",
 					   bh_loaded[cpu] ? bh_loaded[cpu]->name : "?");
 			ret = -EBUSY;
 			goto out;
@@ -777,7 +845,8 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 			bh_loaded[cpu] = d;
 			flush = true;
 		}
-		st->domain_rsp = (u64)d->stack[cpu] +
+		st->domain_rsp = task_rsp ? task_rsp :
+				 (u64)d->stack[cpu] +
 				 (PAGE_SIZE << BH_STACK_ORDER);
 	}
 	/* where a fault of the domain resumes the kernel: this CR3 */
@@ -794,13 +863,35 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 	st->irq_on = flags & X86_EFLAGS_IF;
 	ret = bh_vmf_enter(a0, a1, a2, (unsigned long)fn, st);
 	d->crossings[cpu]++;
+	if (st->yielded) {
+		y->yielded = true;
+		y->rsp = st->yield_rsp;
+		y->idx = st->yield_idx;
+		memcpy(y->arg, st->yield_arg, sizeof(y->arg));
+		st->yielded = 0;
+		st->yield_rsp = 0;
+		st->yield_idx = 0;
+		memset(st->yield_arg, 0, sizeof(st->yield_arg));
+	}
 	if (unlikely(READ_ONCE(d->dead))) {
 		ret = -EIO;		/* it faulted (or was killed) inside */
+		y->yielded = false;
 	} else if (unlikely(st->bad_gs)) {
 		st->bad_gs = 0;
 		bh_domain_kill(d, cpu, (unsigned long)fn,
 			       "changed the kernel's GS base (SWAPGS, WRGSBASE or WRMSR), put back by the gate");
 		ret = -EIO;
+		y->yielded = false;
+	} else if (unlikely(y->yielded && !task_rsp)) {
+		pr_err(BH_NAME ": domain %s cpu %d: bh_vmf_yield (call %llu) at %pS inside an atomic call of %pS\n",
+		       d->name, cpu, y->idx, (void *)bh_yield_site(y), fn);
+		bh_domain_kill(d, cpu, bh_yield_site(y),
+			       "bh_vmf_yield from an atomic call (a sleepable call outside bh_domain_call_task)");
+		/* the entries this one is nested in unwind as after a fault */
+		if (st->depth)
+			st->killed = 1;
+		ret = -EIO;
+		y->yielded = false;
 	}
 	bh_raise_deferred_nmis(cpu, st);
 out:
@@ -808,11 +899,98 @@ out:
 	put_cpu();
 	return ret;
 }
+
+long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
+		    unsigned long a1, unsigned long a2)
+{
+	struct bh_yield y;
+
+	return bh_domain_enter(d, fn, a0, a1, a2, 0, &y);
+}
 EXPORT_SYMBOL_GPL(bh_domain_call);
 /* the call-out gate (vmfunc_gate.S), used by the isolated glue: exported
  * here so that modversions sees its prototype
  */
 EXPORT_SYMBOL_GPL(bh_vmf_out);
+
+/* ---- sleepable calls of a domain: bh_vmf_yield (vmfunc_gate.h) ---------- */
+
+int bh_domain_set_calls(struct bh_domain *d, const bh_task_call_fn *calls,
+			unsigned int n)
+{
+	if (!d || (n && !calls) || n > BH_MAX_TASK_CALLS)
+		return -EINVAL;
+	mutex_lock(&d->task_lock);
+	d->calls = calls;
+	d->ncalls = n;
+	mutex_unlock(&d->task_lock);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(bh_domain_set_calls);
+
+long bh_domain_call_task(struct bh_domain *d, const void *fn,
+			 unsigned long a0, unsigned long a1, unsigned long a2)
+{
+	struct bh_yield y;
+	bh_task_call_fn call;
+	char why[80];
+	u64 top, rsp;
+	long ret;
+
+	might_sleep();
+	if (!d || !fn)
+		return -EINVAL;
+	top = (u64)d->task_stack + (PAGE_SIZE << BH_STACK_ORDER);
+	rsp = top;
+	mutex_lock(&d->task_lock);
+	for (;;) {
+		ret = bh_domain_enter(d, fn, a0, a1, a2, rsp, &y);
+		if (!y.yielded)
+			break;
+		/* process context again: preemption and interrupts on */
+		why[0] = '\0';
+		if (y.rsp < (u64)d->task_stack + BH_TASK_STACK_ROOM ||
+		    y.rsp >= top)
+			snprintf(why, sizeof(why), "yield with RSP %#llx outside its task stack",
+				 y.rsp);
+		else if (y.idx >= d->ncalls)
+			snprintf(why, sizeof(why), "yield to unknown call %llu",
+				 y.idx);
+		if (why[0]) {
+			bh_domain_kill(d, raw_smp_processor_id(),
+				       bh_yield_site(&y), why);
+			ret = -EIO;
+			break;
+		}
+		call = d->calls[array_index_nospec(y.idx, d->ncalls)];
+		WRITE_ONCE(d->task_calls, d->task_calls + 1);
+		atomic_inc(&bh_task_calls_total);
+		ret = call(d, y.arg[0], y.arg[1], y.arg[2]);
+		/*
+		 * back into the domain: bh_vmf_yield returns ret there.  The
+		 * entry runs below the yielded frames (the call into
+		 * bh_vmf_resume, and an interrupt taken before it moves to
+		 * them, push there); RSP is the domain's, used only in its
+		 * view, like everything of the domain's
+		 */
+		fn = bh_vmf_resume;
+		a0 = ret;
+		a1 = y.rsp;
+		a2 = 0;
+		rsp = y.rsp;
+	}
+	mutex_unlock(&d->task_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(bh_domain_call_task);
+/* called by isolated drivers' code (bh_driver.h): its CRC from here */
+EXPORT_SYMBOL_GPL(bh_vmf_yield);
+
+const char *bh_domain_name(const struct bh_domain *d)
+{
+	return d->name;
+}
+EXPORT_SYMBOL_GPL(bh_domain_name);
 
 void bh_domain_kill(struct bh_domain *d, int cpu, u64 addr,
 		    const char *reason)
@@ -903,7 +1081,8 @@ static int bh_pf_describe(char *why, size_t len, u64 cr2, u64 err)
 	if (!pfn)
 		return scnprintf(why, len, ": %s of %#llx, mapped nowhere in the kernel",
 				 what, cr2);
-	return scnprintf(why, len, ": %s of %#llx (%s memory, gpa %#llx): not in the domain's page table",
+	return scnprintf(why, len,
+			 ": %s of %#llx (%s memory, gpa %#llx): not in the domain's page table",
 			 what, cr2, bh_owner_name(pfn, own, sizeof(own)),
 			 pfn << PAGE_SHIFT);
 }
@@ -926,7 +1105,8 @@ static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 			v = bh_idt_vector_of(r->gla);
 			if (v >= 0 && v < 32) {
 				rip = bh_frame_rip(r, v, &err);
-				n = scnprintf(why, len, "exception %d (%s) raised by domain code at %pS (its handler %pS is not executable in the domain view)",
+				n = scnprintf(why, len,
+					      "exception %d (%s) raised by domain code at %pS (its handler %pS is not executable in the domain view)",
 					      v, bh_vector_name(v),
 					      (void *)rip, (void *)r->gla);
 				if (v == X86_TRAP_PF) {
@@ -935,10 +1115,12 @@ static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 							    cr2, err);
 				}
 			} else if (v >= 0) {
-				n = scnprintf(why, len, "interrupt vector %d arrived in the domain (handler %pS)",
+				n = scnprintf(why, len,
+					      "interrupt vector %d arrived in the domain (handler %pS)",
 					      v, (void *)r->gla);
 			} else {
-				n = scnprintf(why, len, "execute of %pS (gpa %#llx, %s memory) denied by EPT: a jump out of the domain",
+				n = scnprintf(why, len,
+					      "execute of %pS (gpa %#llx, %s memory) denied by EPT: a jump out of the domain",
 					      (void *)r->gla, r->gpa,
 					      bh_owner_name(PHYS_PFN(r->gpa),
 							    own, sizeof(own)));
@@ -1400,6 +1582,8 @@ static int __init bh_domains_init(void)
 	debugfs_create_file("kill", 0200, bh_debugfs, NULL, &bh_kill_fops);
 	debugfs_create_file("domains", 0444, bh_debugfs, NULL, &bh_domains_fops);
 	debugfs_create_file("cpus", 0444, bh_debugfs, NULL, &bh_cpus_fops);
+	debugfs_create_atomic_t("task_calls", 0444, bh_debugfs,
+				&bh_task_calls_total);
 	pr_info(BH_NAME ": ready: %llu pages of RAM tracked, gate at %#lx, domain page tables %s PCID\n",
 		npages, (unsigned long)bh_vmf_gate_start,
 		bh_pcide ? "with" : "without");

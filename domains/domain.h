@@ -4,7 +4,9 @@
  *
  * Execution context: normal kernel, process context (may sleep), except
  * bh_domain_call(), which may run in any context that may be preempted
- * or not (it disables preemption itself).
+ * or not (it disables preemption itself).  The calls of a bh_task_call_fn
+ * table run in process context too, between two entries of
+ * bh_domain_call_task().
  */
 #ifndef BH_DOMAIN_H
 #define BH_DOMAIN_H
@@ -28,9 +30,11 @@ struct bh_domain *bh_domain_create(const char *name);
 int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
 		  unsigned int perm);
 /*
- * May d access every page of [va, va + len) with perm (BH_PERM_*): pages
- * it owns or that were granted to it?  Any context; the kernel checks
- * every address a domain hands it with this before touching it.
+ * true only if every page of [va, va + len) is d's own or granted to d
+ * with every bit of perm (BH_PERM_R/W/X as in owner.h: 1, 2, 4); the
+ * kernel's default does not count.  Direct-map and module/vmalloc
+ * addresses.  Any context; the kernel checks every address a domain
+ * hands it with this before touching it.
  */
 bool bh_domain_owns(struct bh_domain *d, const void *va, size_t len,
 		    unsigned int perm);
@@ -40,6 +44,29 @@ bool bh_domain_owns(struct bh_domain *d, const void *va, size_t len,
  */
 long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 		    unsigned long a1, unsigned long a2);
+/*
+ * Sleepable kernel calls of a domain (a coroutine "yield" gate).  Domain
+ * code inside bh_domain_call_task() calls bh_vmf_yield(a0, a1, a2, idx)
+ * (trampolines/vmfunc_gate.h); the kernel then runs calls[idx](d, a0, a1,
+ * a2) in process context, preemption and interrupts on (it may sleep),
+ * and resumes the domain with its value.  Every pointer among a0..a2 is
+ * the domain's word: check it with bh_domain_owns() before use.
+ */
+typedef long (*bh_task_call_fn)(struct bh_domain *d, unsigned long a0,
+				unsigned long a1, unsigned long a2);
+/* d's table of sleepable calls (kept, not copied; n <= 64); 0 or -EINVAL */
+int bh_domain_set_calls(struct bh_domain *d, const bh_task_call_fn *calls,
+			unsigned int n);
+/*
+ * Run fn(a0, a1, a2) inside d on its task stack, in process context (may
+ * sleep; one task call per domain at a time), serving its yields:
+ * fn's value, or -EIO if d is dead or dies (a fault, a yield to an
+ * unknown call), -EBUSY if a domain is live on this CPU.
+ */
+long bh_domain_call_task(struct bh_domain *d, const void *fn,
+			 unsigned long a0, unsigned long a1, unsigned long a2);
+/* d's name (for the glue's dmesg lines) */
+const char *bh_domain_name(const struct bh_domain *d);
 /*
  * A fault of d (the minivisor's fault entry will call this, see
  * ABI-REQUESTS.md #1): one dmesg line naming domain, CPU, address and

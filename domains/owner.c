@@ -257,8 +257,9 @@ int bh_owner_of(const struct bh_owner_map *map, u64 pfn)
 	return page_of(map, pfn)->owner;
 }
 
-unsigned int bh_owner_perm(const struct bh_owner_map *map, unsigned int dom,
-			   u64 pfn)
+/* dom's perms on pfn; kdef: what it gets on a kernel page nobody granted */
+static unsigned int owner_perm(const struct bh_owner_map *map,
+			       unsigned int dom, u64 pfn, unsigned int kdef)
 {
 	const struct bh_page *p;
 	unsigned int i, perm = 0;
@@ -271,7 +272,7 @@ unsigned int bh_owner_perm(const struct bh_owner_map *map, unsigned int dom,
 	if (p->owner == dom)
 		perm = p->perm;
 	else if (p->owner == BH_DOM_KERNEL)
-		perm = map->kernel_default;
+		perm = kdef;
 	if (!p->ngrants)
 		return perm;
 	for (i = 0; i < map->max_grants; i++) {
@@ -282,6 +283,18 @@ unsigned int bh_owner_perm(const struct bh_owner_map *map, unsigned int dom,
 			perm |= g->perm;
 	}
 	return perm;
+}
+
+unsigned int bh_owner_perm(const struct bh_owner_map *map, unsigned int dom,
+			   u64 pfn)
+{
+	return owner_perm(map, dom, pfn, map->kernel_default);
+}
+
+unsigned int bh_owner_perm_own(const struct bh_owner_map *map,
+			       unsigned int dom, u64 pfn)
+{
+	return owner_perm(map, dom, pfn, 0);
 }
 
 int bh_owner_may(const struct bh_owner_map *map, unsigned int dom,

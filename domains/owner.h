@@ -151,6 +151,12 @@ long bh_owner_drop_domain(struct bh_owner_map *map, unsigned int dom);
 /* effective permissions of dom on pfn (0 if untracked) */
 unsigned int bh_owner_perm(const struct bh_owner_map *map, unsigned int dom,
 			   u64 pfn);
+/*
+ * dom's permissions on pfn from ownership and grants alone, without
+ * kernel_default: what dom may hand the kernel as its own memory
+ */
+unsigned int bh_owner_perm_own(const struct bh_owner_map *map,
+			       unsigned int dom, u64 pfn);
 /* 1 if dom may access pfn with every bit of perm */
 int bh_owner_may(const struct bh_owner_map *map, unsigned int dom,
 		 u64 pfn, unsigned int perm);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * bhnull_iso.c - bhnull.c built isolated (module bhnull_iso): the same
- * source, with every bh_driver.h call going to the isolated glue.
+ * source, with every bh_driver.h call a yield to the isolated glue.
  *
- * Execution context: queue_rq inside the bhnull_iso domain; init and exit
- * in the normal kernel (include/bh_driver.h).
+ * Execution context: init, exit and queue_rq inside the bhnull_iso domain;
+ * module_init/exit (BH_DRIVER) in the normal kernel (include/bh_driver.h).
  */
 #define BH_ISOLATED
 #include "bhnull.c"

@@ -14,7 +14,7 @@
 # view), no jump tables, no objtool checks (it would want those thunks).
 # Every object whose name ends in _iso gets them.  Both builds resolve the
 # bh_* / bh_iso_* calls against Bulkhead's drivers-isolated/Module.symvers
-# (build Bulkhead first).  BULKHEAD: the top of the Bulkhead tree; found
+# and bh_vmf_yield against its top-level one (build Bulkhead first).  BULKHEAD: the top of the Bulkhead tree; found
 # from this file's own path if unset.  Example: drivers-isolated/example/.
 bh_isolate_mk := $(lastword $(MAKEFILE_LIST))
 BULKHEAD ?= $(abspath $(dir $(bh_isolate_mk))..)
@@ -35,6 +35,8 @@ $(obj)/%_iso.c:
 		'#define BH_ISOLATED' '#include "$*.c"' > $@
 
 KBUILD_EXTRA_SYMBOLS += $(bh_isolate_dir)/Module.symvers
+# bh_vmf_yield, which the isolated twins call (bhdomains.ko, top level)
+KBUILD_EXTRA_SYMBOLS += $(BULKHEAD)/Module.symvers
 
 # the twins (single-source modules; a module named *_iso.o in obj-m
 # before the include is taken as it is)

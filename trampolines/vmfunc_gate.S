@@ -259,6 +259,72 @@ SYM_CODE_START_LOCAL(bh_vmf_out_back)
 SYM_CODE_END(bh_vmf_out_back)
 
 /*
+ * long bh_vmf_yield(a0 = rdi, a1 = rsi, a2 = rdx, idx = rcx)
+ *
+ * Domain -> kernel for a call that may sleep (vmfunc_gate.h): made by
+ * domain code inside the entry of a bh_domain_call_task.  The domain's
+ * RFLAGS and callee-saved registers stay on its own stack, where
+ * bh_vmf_resume pops them; bh_vmf_k_yield gives the CPU's state the
+ * domain RSP, idx and the arguments, yielded = 1, and returns 0 from the
+ * innermost bh_vmf_enter exactly as its return path does (depth - 1, RSP
+ * only from the saved slot, caller-saved GPRs zeroed).
+ *
+ * Domain stack at st->yield_rsp (top first):
+ *	return address, rflags, rbx, rbp, r12, r13, r14, r15
+ */
+SYM_FUNC_START(bh_vmf_yield)
+	pushfq
+	cli
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, %r11
+	movq	%rcx, %r10
+	movq	%rdx, %r9
+1:	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	BH_GATE_SITE vmf_yield
+	vmfunc
+	testl	%ecx, %ecx
+	jnz	1b
+	UNWIND_HINT_UNDEFINED
+	jmp	bh_vmf_k_yield
+SYM_FUNC_END(bh_vmf_yield)
+
+/*
+ * bh_vmf_resume(result = rdi, yield_rsp = rsi): the fn of the entry that
+ * resumes a yielded domain (vmfunc_gate.h), called by bh_vmf_in in the
+ * domain view on the domain's task stack, just below the yielded frame.
+ * Moves to the frame bh_vmf_yield left, restores the domain's
+ * callee-saved registers and RFLAGS, and returns result from
+ * bh_vmf_yield.  RSI is the kernel's copy of the domain's RSP; whatever
+ * the domain left on its own stack is only used in its own view (a bad
+ * value faults the domain).
+ */
+SYM_CODE_START(bh_vmf_resume)
+	UNWIND_HINT_EMPTY
+	ENDBR
+	movq	%rsi, %rsp
+	movq	%rdi, %rax
+	xorl	%esi, %esi
+	xorl	%edi, %edi
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popfq
+	UNWIND_HINT_FUNC
+	/* domain view: no return thunk, kernel text is not executable here */
+	ANNOTATE_UNRET_SAFE
+	ret
+SYM_CODE_END(bh_vmf_resume)
+
+/*
  * Exitless interrupts (vmfunc_gate.h): vectors 32-255 of bh_vmf_idtr.
  * Entered in the domain view, IF = 0, on the interrupted domain's stack
  * (a domain with an unusable RSP faults in the delivery: its own fault).
@@ -462,6 +528,47 @@ SYM_CODE_START_LOCAL(bh_vmf_k_out)
 	movq	%rbx, %rdx
 	jmp	bh_vmf_unwind
 SYM_CODE_END(bh_vmf_k_out)
+
+/*
+ * The kernel side of bh_vmf_yield: kernel view, the domain's CR3, IF = 0,
+ * r11 = domain RSP, r10 = idx, rdi/rsi/r9 = a0/a1/a2.
+ */
+SYM_CODE_START_LOCAL(bh_vmf_k_yield)
+	UNWIND_HINT_UNDEFINED
+	/* this CPU's state from TSC_AUX, the kernel's CR3 and IDT */
+	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_yield
+	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
+	movq	%rax, %cr3
+	lidt	bh_vmf_kernel_idtr(%rip)
+	/* a live entry */
+	movq	BH_VMF_DEPTH(%rdx), %rax
+	testq	%rax, %rax
+	jz	.Lvmf_bad_yield
+	BH_VMF_CHECK_GS %rdx, %rcx
+	movq	%r11, BH_VMF_YIELD_RSP(%rdx)
+	movq	%r10, BH_VMF_YIELD_IDX(%rdx)
+	movq	%rdi, BH_VMF_YIELD_ARG(%rdx)
+	movq	%rsi, BH_VMF_YIELD_ARG + 8(%rdx)
+	movq	%r9, BH_VMF_YIELD_ARG + 16(%rdx)
+	movq	$1, BH_VMF_YIELDED(%rdx)
+	/* return 0 from the innermost entry, RSP only from its slot */
+	decq	%rax
+	movq	%rax, BH_VMF_DEPTH(%rdx)
+	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
+	/* RSP at bh_vmf_enter's saved r15: its frame from here on */
+	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
+		    sp_offset=BH_VMF_ENTER_FRAME
+	movq	$0, BH_VMF_KERNEL_RSP(%rdx, %rax, 8)
+	testq	%rax, %rax
+	jnz	2f
+	movq	$0, BH_VMF_LIVE(%rdx)
+2:	incq	BH_VMF_ENTRIES(%rdx)
+	xorl	%eax, %eax
+	BH_VMF_TO_CALLER ret_hint=1
+	/* a yield without a live entry: the kernel view, an untrusted RSP */
+.Lvmf_bad_yield:
+	ud2
+SYM_CODE_END(bh_vmf_k_yield)
 
 /*
  * The kernel side of an interrupt in the domain (bh_vmf_irq_common):

@@ -36,7 +36,11 @@
 #define BH_VMF_DOMAIN_CR3	120	/* CR3 value of the live domain's table */
 #define BH_VMF_NMIS		128	/* NMIs that hit a CR3 window (below) */
 #define BH_VMF_NMI_TARGET	136	/* the kernel's NMI handler */
-#define BH_VMF_CPU_SIZE		144
+#define BH_VMF_YIELDED		144	/* 1: the last entry ended in a yield */
+#define BH_VMF_YIELD_RSP	152	/* the yielding domain's saved RSP */
+#define BH_VMF_YIELD_IDX	160	/* its call number */
+#define BH_VMF_YIELD_ARG	168	/* [3] its arguments */
+#define BH_VMF_CPU_SIZE		192
 
 #ifndef __ASSEMBLER__
 #include <linux/types.h>
@@ -62,6 +66,11 @@ struct bh_vmf_cpu {
 	u64 domain_cr3;
 	u64 nmis;
 	u64 nmi_target;
+	/* left by bh_vmf_yield for bh_domain_call_task (domains/domain.c) */
+	u64 yielded;
+	u64 yield_rsp;
+	u64 yield_idx;
+	u64 yield_arg[3];
 };
 
 /*
@@ -139,6 +148,29 @@ extern bh_vmf_out_fn bh_vmf_out_table[];
 extern unsigned long bh_vmf_out_count;
 
 /*
+ * Domain -> kernel for a call that may sleep (a coroutine switch): called
+ * by domain code inside the bh_vmf_enter of a bh_domain_call_task.  Saves
+ * the domain's RFLAGS and callee-saved registers on the domain stack,
+ * switches to the kernel view, leaves st->yielded = 1, st->yield_rsp = the
+ * domain RSP, st->yield_idx = idx, st->yield_arg[] = a0..a2, and returns 0
+ * from the innermost bh_vmf_enter (as its return path does: RSP only from
+ * the saved slot).  The kernel runs call idx in process context and goes
+ * back with bh_vmf_enter(result, yield_rsp, 0, bh_vmf_resume) with
+ * st->domain_rsp = yield_rsp (the entry's call, and any interrupt taken
+ * before bh_vmf_resume moves RSP, push below the yielded frames): this
+ * call then returns result to the domain.  A yield inside a plain (atomic)
+ * entry is a fault of the domain (bh_domain_call).
+ */
+long bh_vmf_yield(unsigned long a0, unsigned long a1, unsigned long a2,
+		  unsigned long idx);
+/*
+ * The fn of that second bh_vmf_enter (domain view, a0 = the result, a1 =
+ * the RSP bh_vmf_yield saved): unwinds bh_vmf_yield's frame on the domain
+ * stack and returns a0 from it.  Not callable as a C function.
+ */
+void bh_vmf_resume(void);
+
+/*
  * The domain-fault entry (kernel text, view 0 only), registered with the
  * minivisor on every CPU (MV_HC_FAULT_ENTRY): runs on the CPU's fault
  * stack with IF = 0 and RDI = the fault record, calls
@@ -164,7 +196,8 @@ extern const char bh_vmf_kgate_start[], bh_vmf_kgate_end[];
 /* addresses of the VMFUNC instructions of the gate (for the scanner) */
 extern const char __bh_gate_site_vmf_enter[], __bh_gate_site_vmf_exit[],
 	__bh_gate_site_vmf_out[], __bh_gate_site_vmf_back[],
-	__bh_gate_site_vmf_irq[], __bh_gate_site_vmf_irq_back[];
+	__bh_gate_site_vmf_irq[], __bh_gate_site_vmf_irq_back[],
+	__bh_gate_site_vmf_yield[];
 #endif
 
 #endif /* BH_VMFUNC_GATE_H */

@@ -7,8 +7,8 @@
  * bhexample_iso.ko (isolated in its own domain, on bhglue_iso.ko, disk
  * /dev/bhexample_iso0) - see ../isolate.mk.
  *
- * Execution context: queue_rq inside the driver's domain when built
- * isolated, normal kernel otherwise; init and exit in the normal kernel.
+ * Execution context: init, exit and queue_rq inside the driver's domain
+ * when built isolated, normal kernel otherwise.
  * Calls nothing but bh_driver.h.
  */
 #include <bh_driver.h>

@@ -5,6 +5,5 @@
  *
  * Execution context: normal kernel (see native_blk.c).
  */
-#define BH_ISOLATED
 #define BH_GLUE_ISO
 #include "native_blk.c"

@@ -8,12 +8,18 @@
  *     BH_GLUE_ISO): the driver module's memory is a domain, queue_rq is a
  *     call through the VMFUNC gate (bh_domain_call), and data moves through
  *     a per-CPU bounce buffer and request page shared with the domain.
+ *     The driver's init and exit run in the domain too (bh_iso_run ->
+ *     bh_domain_call_task); its calls arrive here as yields (the table
+ *     bh_iso_calls), each argument checked against the domain's memory
+ *     (bh_domain_owns) and copied before use.
  *
  * Execution context: normal kernel.  bh_queue_rq runs in blk-mq dispatch
- * (may not sleep); the rest in process context.
+ * (may not sleep); the rest in process context, the bh_iso_call_* ones
+ * between two entries of a task call into the domain.
  */
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/ctype.h>
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include <linux/gfp.h>
@@ -27,10 +33,16 @@
 #define BH_BOUNCE_SIZE		(PAGE_SIZE << BH_BOUNCE_ORDER)
 #ifdef BH_GLUE_ISO
 #include "../../domains/domain.h"
+#include "../../domains/owner.h"
 #define BH_GLUE_NAME		"bhglue_iso"
 #define BH_DISK_SUFFIX		"_iso0"
 #define BH_ISO_MAX		8	/* isolated modules at once */
 #define BH_ISO_MAX_CPUS		64
+#define BH_ISO_MAX_KNOBS	4	/* test knobs per module */
+#define BH_ISO_NAME_LEN		32	/* disk and knob names, with the NUL */
+#define BH_ISO_LOG_LEN		128	/* bh_log messages, with the NUL */
+#define BH_ISO_MAX_ORDER	10	/* bh_pages_alloc: up to 4 MiB (buddy max) */
+#define BH_ISO_MAX_DEPTH	1024	/* queue_depth */
 #else
 #define BH_GLUE_NAME		"bhglue"
 #define BH_DISK_SUFFIX		"0"
@@ -38,12 +50,14 @@
 
 struct bh_blk_dev {
 	struct bh_blk_disk bd;
-	const struct bh_blk_ops *ops;
+	/* the driver's callback (isolated: a domain address, run there) */
+	int (*queue_rq)(void *drv, const struct bh_blk_req *req);
 	/* ops->map_rq when the device was added (NULL: data via queue_rq) */
 	int (*map_rq)(void *drv, struct bh_blk_req *req);
 	void *drv;
 	u32 flags;
 #ifdef BH_GLUE_ISO
+	struct list_head link;		/* in its bh_iso's devs */
 	struct bh_domain *dom;
 	struct bh_blk_req *req[BH_ISO_MAX_CPUS];	/* shared, per CPU */
 	u8 *bounce[BH_ISO_MAX_CPUS];			/* shared, per CPU */
@@ -67,7 +81,7 @@ static int bh_call_queue_rq(struct bh_blk_dev *dev, struct bh_blk_req *r,
 	long ret;
 
 	atomic_long_inc(&bh_nr_calls);
-	ret = bh_domain_call(dev->dom, dev->ops->queue_rq,
+	ret = bh_domain_call(dev->dom, dev->queue_rq,
 			     (unsigned long)dev->drv, (unsigned long)r, 0);
 	if (ret || r->op != BH_REQ_READ || (dev->flags & BH_BLK_NODATA))
 		return ret;
@@ -76,7 +90,7 @@ static int bh_call_queue_rq(struct bh_blk_dev *dev, struct bh_blk_req *r,
 	return 0;
 #else
 	atomic_long_inc(&bh_nr_calls);
-	return dev->ops->queue_rq(dev->drv, r);
+	return dev->queue_rq(dev->drv, r);
 #endif
 }
 
@@ -264,6 +278,14 @@ static const struct blk_mq_ops bh_mq_ops = {
 #ifdef BH_GLUE_ISO
 /* ---- isolated modules: which domain each one is --------------------------- */
 
+/* a bh_pages_alloc of the driver: freed once the domain is gone */
+struct bh_iso_pages {
+	struct list_head link;
+	void *addr;
+	unsigned int order;
+	bool freed;		/* the driver called bh_pages_free */
+};
+
 struct bh_iso_free {
 	struct list_head link;
 	void *addr;
@@ -273,11 +295,24 @@ struct bh_iso_free {
 struct bh_iso {
 	struct module *mod;
 	struct bh_domain *dom;
-	struct list_head frees;		/* pages to free once the domain is gone */
+	struct list_head pages;		/* the driver's bh_iso_pages */
+	struct list_head frees;		/* glue buffers to free after the domain */
+	struct list_head devs;		/* its disks not deleted yet */
+	char knobs[BH_ISO_MAX_KNOBS][BH_ISO_NAME_LEN];	/* "" = free */
 };
 
 static DEFINE_MUTEX(bh_iso_lock);
 static struct bh_iso bh_isos[BH_ISO_MAX];
+/* sleepable calls served to isolated drivers, per enum bh_call */
+static atomic_long_t bh_nr_task_calls[BH_CALL_COUNT];
+static const char * const bh_call_names[BH_CALL_COUNT] = {
+	[BH_CALL_BLK_ADD] = "bh_blk_add",
+	[BH_CALL_BLK_DEL] = "bh_blk_del",
+	[BH_CALL_PAGES_ALLOC] = "bh_pages_alloc",
+	[BH_CALL_PAGES_FREE] = "bh_pages_free",
+	[BH_CALL_LOG] = "bh_log",
+	[BH_CALL_TEST_KNOB] = "bh_test_knob",
+};
 
 static struct bh_iso *bh_iso_of(struct module *mod)
 {
@@ -287,6 +322,20 @@ static struct bh_iso *bh_iso_of(struct module *mod)
 		if (bh_isos[i].mod == mod)
 			return &bh_isos[i];
 	return NULL;
+}
+
+/* the isolated module whose domain is d (stable while it is loaded) */
+static struct bh_iso *bh_iso_of_dom(struct bh_domain *d)
+{
+	struct bh_iso *iso = NULL;
+	unsigned int i;
+
+	mutex_lock(&bh_iso_lock);
+	for (i = 0; i < BH_ISO_MAX && !iso; i++)
+		if (bh_isos[i].mod && bh_isos[i].dom == d)
+			iso = &bh_isos[i];
+	mutex_unlock(&bh_iso_lock);
+	return iso;
 }
 
 /* free addr once the domain that may still write it is destroyed */
@@ -350,61 +399,6 @@ static int bh_iso_map_module(struct bh_iso *iso)
 	return 0;
 }
 
-int bh_iso_begin(struct module *mod)
-{
-	struct bh_iso *iso;
-	int ret;
-
-	mutex_lock(&bh_iso_lock);
-	iso = bh_iso_of(NULL);
-	if (!iso) {
-		ret = -ENOSPC;
-		goto out;
-	}
-	iso->dom = bh_domain_create(mod->name);
-	if (IS_ERR(iso->dom)) {
-		ret = PTR_ERR(iso->dom);
-		goto out;
-	}
-	iso->mod = mod;
-	INIT_LIST_HEAD(&iso->frees);
-	ret = bh_iso_map_module(iso);
-	if (ret) {
-		bh_domain_destroy(iso->dom);
-		iso->mod = NULL;
-	}
-out:
-	mutex_unlock(&bh_iso_lock);
-	if (ret)
-		pr_err(BH_GLUE_NAME ": %s: cannot isolate: %d\n", mod->name,
-		       ret);
-	else
-		pr_info(BH_GLUE_NAME ": %s: isolated, %u bytes in its domain\n",
-			mod->name, bh_mod_core_size(mod));
-	return ret;
-}
-EXPORT_SYMBOL_GPL(bh_iso_begin);
-
-void bh_iso_end(struct module *mod)
-{
-	struct bh_iso_free *f, *t;
-	struct bh_iso *iso;
-
-	mutex_lock(&bh_iso_lock);
-	iso = bh_iso_of(mod);
-	if (iso) {
-		bh_domain_destroy(iso->dom);
-		list_for_each_entry_safe(f, t, &iso->frees, link) {
-			free_pages((unsigned long)f->addr, f->order);
-			kfree(f);
-		}
-		iso->mod = NULL;
-		iso->dom = NULL;
-	}
-	mutex_unlock(&bh_iso_lock);
-}
-EXPORT_SYMBOL_GPL(bh_iso_end);
-
 /* per-CPU request page and bounce buffer, given to the domain */
 static int bh_iso_buffers(struct bh_iso *iso, struct bh_blk_dev *dev)
 {
@@ -435,6 +429,7 @@ static int bh_iso_buffers(struct bh_iso *iso, struct bh_blk_dev *dev)
 	return 0;
 }
 
+/* under bh_iso_lock */
 static void bh_iso_buffers_free(struct bh_iso *iso, struct bh_blk_dev *dev)
 {
 	unsigned int cpu;
@@ -447,33 +442,29 @@ static void bh_iso_buffers_free(struct bh_iso *iso, struct bh_blk_dev *dev)
 					  BH_BOUNCE_ORDER);
 	}
 }
+#else
+struct bh_iso;		/* the native build has no domains */
 #endif
 
-/* ---- the calls of bh_driver.h ------------------------------------------- */
+/* ---- disks, for both builds --------------------------------------------- */
 
-int BH_API(blk_add)(BH_API_MOD const struct bh_blk_params *p,
-		    const struct bh_blk_ops *ops, void *drv,
-		    struct bh_blk_dev **out)
+/* a disk of the driver (isolated: of iso's domain); 0 or -errno */
+static int bh_blk_create(struct bh_iso *iso, const struct bh_blk_params *p,
+			 int (*queue_rq)(void *drv,
+					 const struct bh_blk_req *req),
+			 int (*map_rq)(void *drv, struct bh_blk_req *req),
+			 void *drv, struct bh_blk_dev **out)
 {
 	struct bh_blk_dev *dev;
 	int ret;
-#ifdef BH_GLUE_ISO
-	struct bh_iso *iso;
 
-	mutex_lock(&bh_iso_lock);
-	iso = bh_iso_of(mod);
-	mutex_unlock(&bh_iso_lock);
-	if (!iso)
-		return -EINVAL;
-#endif
-
-	if (!p || !p->name || !ops || !ops->queue_rq || !p->capacity || !out)
+	if (!p->name || !queue_rq || !p->capacity)
 		return -EINVAL;
 	dev = kzalloc(sizeof(*dev), GFP_KERNEL);
 	if (!dev)
 		return -ENOMEM;
-	dev->ops = ops;
-	dev->map_rq = ops->map_rq;
+	dev->queue_rq = queue_rq;
+	dev->map_rq = map_rq;
 	dev->drv = drv;
 	dev->flags = p->flags;
 #ifdef BH_GLUE_ISO
@@ -488,100 +479,510 @@ int BH_API(blk_add)(BH_API_MOD const struct bh_blk_params *p,
 			      BH_BLK_MAX_SEGS * (PAGE_SIZE >> 9));
 	if (ret)
 		goto out_free;
+#ifdef BH_GLUE_ISO
+	mutex_lock(&bh_iso_lock);
+	list_add(&dev->link, &iso->devs);
+	mutex_unlock(&bh_iso_lock);
+#endif
 	*out = dev;
 	return 0;
 
 out_free:
 	pr_err(BH_GLUE_NAME ": %s: cannot add disk: %d\n", p->name, ret);
 #ifdef BH_GLUE_ISO
+	mutex_lock(&bh_iso_lock);
 	bh_iso_buffers_free(iso, dev);
+	mutex_unlock(&bh_iso_lock);
 #endif
 	kfree(dev);
 	return ret;
 }
-EXPORT_SYMBOL_GPL(BH_API(blk_add));
 
-void BH_API(blk_del)(struct bh_blk_dev *dev)
+/* remove a disk (isolated: already off its bh_iso's list) */
+static void bh_blk_destroy(struct bh_iso *iso, struct bh_blk_dev *dev)
 {
-	if (!dev)
-		return;
 	bh_blk_disk_del(&dev->bd);
 #ifdef BH_GLUE_ISO
 	mutex_lock(&bh_iso_lock);
-	{
-		unsigned int i;
-
-		for (i = 0; i < BH_ISO_MAX; i++)
-			if (bh_isos[i].dom == dev->dom)
-				bh_iso_buffers_free(&bh_isos[i], dev);
-	}
+	bh_iso_buffers_free(iso, dev);
 	mutex_unlock(&bh_iso_lock);
 #endif
 	kfree(dev);
 }
-EXPORT_SYMBOL_GPL(BH_API(blk_del));
 
-void *BH_API(pages_alloc)(BH_API_MOD unsigned int order)
+#ifndef BH_GLUE_ISO
+/* ---- the calls of bh_driver.h, native: plain kernel calls ---------------- */
+
+int bh_blk_add(const struct bh_blk_params *p, const struct bh_blk_ops *ops,
+	       void *drv, struct bh_blk_dev **out)
 {
-	void *p = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO |
-					   __GFP_NOWARN, order);
-#ifdef BH_GLUE_ISO
-	struct bh_iso *iso;
-
-	mutex_lock(&bh_iso_lock);
-	iso = bh_iso_of(mod);
-	mutex_unlock(&bh_iso_lock);
-	if (p && (!iso || bh_domain_map(iso->dom, p, PAGE_SIZE << order, 3))) {
-		free_pages((unsigned long)p, order);
-		return NULL;
-	}
-#endif
-	return p;
+	if (!p || !ops || !out)
+		return -EINVAL;
+	return bh_blk_create(NULL, p, ops->queue_rq, ops->map_rq, drv, out);
 }
-EXPORT_SYMBOL_GPL(BH_API(pages_alloc));
+EXPORT_SYMBOL_GPL(bh_blk_add);
 
-void BH_API(pages_free)(void *addr, unsigned int order)
+void bh_blk_del(struct bh_blk_dev *dev)
 {
-#ifdef BH_GLUE_ISO
-	unsigned int i;
+	if (dev)
+		bh_blk_destroy(NULL, dev);
+}
+EXPORT_SYMBOL_GPL(bh_blk_del);
 
-	if (!addr)
-		return;
-	/* the domain owns the pages until it is destroyed */
-	mutex_lock(&bh_iso_lock);
-	for (i = 0; i < BH_ISO_MAX; i++)
-		if (bh_isos[i].mod && within_module((unsigned long)
-						    __builtin_return_address(0),
-						    bh_isos[i].mod))
-			bh_iso_defer_free(&bh_isos[i], addr, order);
-	mutex_unlock(&bh_iso_lock);
-#else
+void *bh_pages_alloc(unsigned int order)
+{
+	return (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
+					order);
+}
+EXPORT_SYMBOL_GPL(bh_pages_alloc);
+
+void bh_pages_free(void *addr, unsigned int order)
+{
 	if (addr)
 		free_pages((unsigned long)addr, order);
-#endif
 }
-EXPORT_SYMBOL_GPL(BH_API(pages_free));
+EXPORT_SYMBOL_GPL(bh_pages_free);
 
-void BH_API(log)(const char *msg, long a, long b)
+void bh_log(const char *msg, long a, long b)
 {
 	pr_info("%s %ld %ld\n", msg, a, b);
 }
-EXPORT_SYMBOL_GPL(BH_API(log));
+EXPORT_SYMBOL_GPL(bh_log);
 
-void BH_API(test_knob)(const char *name, u64 *var)
+void bh_test_knob(const char *name, u64 *var)
 {
 	if (var)
 		debugfs_create_x64(name, 0600, bh_debugfs, var);
 	else
 		debugfs_lookup_and_remove(name, bh_debugfs);
 }
-EXPORT_SYMBOL_GPL(BH_API(test_knob));
+EXPORT_SYMBOL_GPL(bh_test_knob);
+#else
+/*
+ * ---- the calls of bh_driver.h, isolated: yields of the domain ----------
+ *
+ * Each runs in process context between two entries of the driver's task
+ * call (bh_domain_call_task), with the domain's a0..a2.  Every pointer is
+ * the domain's word: it must point into the domain's own memory (read
+ * for inputs, write for outputs: bh_domain_owns), and what the kernel
+ * keeps is copied first.  Every refusal is one dmesg line naming the
+ * domain, the CPU, the address and the reason, and a clear errno for the
+ * driver; a refusal does not kill the domain.
+ */
+
+static long bh_iso_refuse(struct bh_domain *d, enum bh_call call,
+			  const char *what, unsigned long addr,
+			  const char *why, long err)
+{
+	pr_err(BH_GLUE_NAME ": domain %s cpu %d: %s: %s %#lx refused: %s (%ld)\n",
+	       bh_domain_name(d), raw_smp_processor_id(), bh_call_names[call],
+	       what, addr, why, err);
+	return err;
+}
+
+/* copy len bytes at the domain's src (domain-readable) to dst */
+static long bh_iso_get(struct bh_domain *d, enum bh_call call,
+		       const char *what, unsigned long src, void *dst,
+		       size_t len)
+{
+	if (!bh_domain_owns(d, (const void *)src, len, BH_PERM_R))
+		return bh_iso_refuse(d, call, what, src,
+				     "not the domain's readable memory",
+				     -EFAULT);
+	memcpy(dst, (const void *)src, len);
+	return 0;
+}
+
+/*
+ * copy the domain's string at src into buf[len], NUL within len, every
+ * byte domain-readable; name: only [A-Za-z0-9_-] (a disk or file name)
+ */
+static long bh_iso_str(struct bh_domain *d, enum bh_call call,
+		       const char *what, unsigned long src, char *buf,
+		       size_t len, bool name)
+{
+	const char *s = (const char *)src;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if ((i == 0 || !offset_in_page(s + i)) &&
+		    !bh_domain_owns(d, s + i, 1, BH_PERM_R))
+			return bh_iso_refuse(d, call, what, src,
+					     "not the domain's readable memory",
+					     -EFAULT);
+		buf[i] = READ_ONCE(s[i]);
+		if (!buf[i])
+			break;
+		if (name && !isalnum(buf[i]) && buf[i] != '_' &&
+		    buf[i] != '-')
+			return bh_iso_refuse(d, call, what, src,
+					     "a name with other than [A-Za-z0-9_-]",
+					     -EINVAL);
+		if (!isprint(buf[i]))
+			buf[i] = '?';
+	}
+	if (i == len)
+		return bh_iso_refuse(d, call, what, src,
+				     "no NUL within the length limit", -EINVAL);
+	if (name && !i)
+		return bh_iso_refuse(d, call, what, src, "an empty name",
+				     -EINVAL);
+	return 0;
+}
+
+static long bh_iso_call_blk_add(struct bh_domain *d, unsigned long a0,
+				unsigned long a1, unsigned long a2)
+{
+	const enum bh_call c = BH_CALL_BLK_ADD;
+	struct bh_iso *iso = bh_iso_of_dom(d);
+	char name[BH_ISO_NAME_LEN];
+	struct bh_blk_add_args a;
+	struct bh_blk_params p;
+	struct bh_blk_ops ops;
+	struct bh_blk_dev *dev;
+	long ret;
+
+	atomic_long_inc(&bh_nr_task_calls[c]);
+	if (!iso)
+		return -EINVAL;
+	ret = bh_iso_get(d, c, "argument block", a0, &a, sizeof(a));
+	if (!ret)
+		ret = bh_iso_get(d, c, "params", (unsigned long)a.p, &p,
+				 sizeof(p));
+	if (!ret)
+		ret = bh_iso_get(d, c, "ops", (unsigned long)a.ops, &ops,
+				 sizeof(ops));
+	if (!ret)
+		ret = bh_iso_str(d, c, "name", (unsigned long)p.name, name,
+				 sizeof(name), true);
+	if (ret)
+		return ret;
+	if (!bh_domain_owns(d, a.out, sizeof(*a.out), BH_PERM_W))
+		return bh_iso_refuse(d, c, "out", (unsigned long)a.out,
+				     "not the domain's writable memory",
+				     -EFAULT);
+	if (p.queue_depth > BH_ISO_MAX_DEPTH || p.nr_hw_queues > nr_cpu_ids)
+		return bh_iso_refuse(d, c, "params", (unsigned long)a.p,
+				     "queue_depth or nr_hw_queues too large",
+				     -EINVAL);
+	p.name = name;
+	/* queue_rq and map_rq are called only through the gate, in the domain's view */
+	ret = bh_blk_create(iso, &p, ops.queue_rq, ops.map_rq, a.drv, &dev);
+	if (ret)
+		return ret;
+	WRITE_ONCE(*a.out, dev);
+	return 0;
+}
+
+static long bh_iso_call_blk_del(struct bh_domain *d, unsigned long a0,
+				unsigned long a1, unsigned long a2)
+{
+	const enum bh_call c = BH_CALL_BLK_DEL;
+	struct bh_iso *iso = bh_iso_of_dom(d);
+	struct bh_blk_dev *dev, *found = NULL;
+
+	atomic_long_inc(&bh_nr_task_calls[c]);
+	if (!iso)
+		return -EINVAL;
+	if (!a0)
+		return 0;
+	mutex_lock(&bh_iso_lock);
+	list_for_each_entry(dev, &iso->devs, link) {
+		if ((unsigned long)dev == a0) {
+			found = dev;
+			list_del(&dev->link);
+			break;
+		}
+	}
+	mutex_unlock(&bh_iso_lock);
+	if (!found)
+		return bh_iso_refuse(d, c, "dev", a0,
+				     "not a disk of this domain", -EINVAL);
+	bh_blk_destroy(iso, found);
+	return 0;
+}
+
+/* returns the address, or 0 (NULL for the driver) */
+static long bh_iso_call_pages_alloc(struct bh_domain *d, unsigned long a0,
+				    unsigned long a1, unsigned long a2)
+{
+	const enum bh_call c = BH_CALL_PAGES_ALLOC;
+	struct bh_iso *iso = bh_iso_of_dom(d);
+	struct bh_iso_pages *pg;
+	void *p;
+
+	atomic_long_inc(&bh_nr_task_calls[c]);
+	if (!iso)
+		return 0;
+	if (a0 > BH_ISO_MAX_ORDER) {
+		bh_iso_refuse(d, c, "order", a0, "larger than the glue allows",
+			      -EINVAL);
+		return 0;
+	}
+	pg = kmalloc(sizeof(*pg), GFP_KERNEL);
+	p = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO | __GFP_NOWARN,
+				     a0);
+	if (!pg || !p ||
+	    bh_domain_map(d, p, PAGE_SIZE << a0, BH_PERM_R | BH_PERM_W)) {
+		if (p)
+			free_pages((unsigned long)p, a0);
+		kfree(pg);
+		return 0;
+	}
+	pg->addr = p;
+	pg->order = a0;
+	pg->freed = false;
+	mutex_lock(&bh_iso_lock);
+	list_add(&pg->link, &iso->pages);
+	mutex_unlock(&bh_iso_lock);
+	return (long)p;
+}
+
+/* the domain owns the pages until it is destroyed: freed then */
+static long bh_iso_call_pages_free(struct bh_domain *d, unsigned long a0,
+				   unsigned long a1, unsigned long a2)
+{
+	const enum bh_call c = BH_CALL_PAGES_FREE;
+	struct bh_iso *iso = bh_iso_of_dom(d);
+	struct bh_iso_pages *pg;
+	long ret = -EINVAL;
+
+	atomic_long_inc(&bh_nr_task_calls[c]);
+	if (!iso)
+		return -EINVAL;
+	if (!a0)
+		return 0;
+	if (a1 > BH_ISO_MAX_ORDER ||
+	    !bh_domain_owns(d, (void *)a0, PAGE_SIZE << a1, BH_PERM_W))
+		return bh_iso_refuse(d, c, "addr", a0,
+				     "not the domain's own memory of that order",
+				     -EFAULT);
+	mutex_lock(&bh_iso_lock);
+	list_for_each_entry(pg, &iso->pages, link) {
+		if ((unsigned long)pg->addr == a0 && !pg->freed &&
+		    pg->order == a1) {
+			pg->freed = true;
+			ret = 0;
+			break;
+		}
+	}
+	mutex_unlock(&bh_iso_lock);
+	if (ret)
+		return bh_iso_refuse(d, c, "addr", a0,
+				     "not a live bh_pages_alloc of that order",
+				     ret);
+	return 0;
+}
+
+static long bh_iso_call_log(struct bh_domain *d, unsigned long a0,
+			    unsigned long a1, unsigned long a2)
+{
+	char msg[BH_ISO_LOG_LEN];
+	long ret;
+
+	atomic_long_inc(&bh_nr_task_calls[BH_CALL_LOG]);
+	ret = bh_iso_str(d, BH_CALL_LOG, "msg", a0, msg, sizeof(msg), false);
+	if (!ret)
+		pr_info("%s %ld %ld\n", msg, (long)a1, (long)a2);
+	return ret;
+}
+
+/* debugfs reads and writes the domain's u64 from the kernel */
+static long bh_iso_call_test_knob(struct bh_domain *d, unsigned long a0,
+				  unsigned long a1, unsigned long a2)
+{
+	const enum bh_call c = BH_CALL_TEST_KNOB;
+	struct bh_iso *iso = bh_iso_of_dom(d);
+	char name[BH_ISO_NAME_LEN];
+	struct dentry *old;
+	int i, slot = -1;
+	long ret;
+
+	atomic_long_inc(&bh_nr_task_calls[c]);
+	if (!iso)
+		return -EINVAL;
+	ret = bh_iso_str(d, c, "name", a0, name, sizeof(name), true);
+	if (ret)
+		return ret;
+	if (a1 && !bh_domain_owns(d, (void *)a1, sizeof(u64), BH_PERM_W))
+		return bh_iso_refuse(d, c, "var", a1,
+				     "not the domain's writable memory",
+				     -EFAULT);
+	mutex_lock(&bh_iso_lock);
+	for (i = 0; i < BH_ISO_MAX_KNOBS && slot < 0; i++)
+		if (!strcmp(iso->knobs[i], name))
+			slot = i;
+	if (!a1) {
+		if (slot < 0) {
+			ret = bh_iso_refuse(d, c, "name", a0,
+					    "not a knob of this domain",
+					    -ENOENT);
+			goto out;
+		}
+		debugfs_lookup_and_remove(name, bh_debugfs);
+		iso->knobs[slot][0] = '\0';
+		goto out;
+	}
+	old = debugfs_lookup(name, bh_debugfs);
+	if (old || slot >= 0) {
+		dput(old);
+		ret = bh_iso_refuse(d, c, "name", a0, "the file exists",
+				    -EEXIST);
+		goto out;
+	}
+	for (i = 0; i < BH_ISO_MAX_KNOBS && slot < 0; i++)
+		if (!iso->knobs[i][0])
+			slot = i;
+	if (slot < 0) {
+		ret = bh_iso_refuse(d, c, "name", a0, "too many knobs",
+				    -ENOSPC);
+		goto out;
+	}
+	debugfs_create_x64(name, 0600, bh_debugfs, (u64 *)a1);
+	strscpy(iso->knobs[slot], name, sizeof(iso->knobs[slot]));
+out:
+	mutex_unlock(&bh_iso_lock);
+	return ret;
+}
+
+/* what bh_vmf_yield's idx selects (enum bh_call) */
+static const bh_task_call_fn bh_iso_calls[BH_CALL_COUNT] = {
+	[BH_CALL_BLK_ADD] = bh_iso_call_blk_add,
+	[BH_CALL_BLK_DEL] = bh_iso_call_blk_del,
+	[BH_CALL_PAGES_ALLOC] = bh_iso_call_pages_alloc,
+	[BH_CALL_PAGES_FREE] = bh_iso_call_pages_free,
+	[BH_CALL_LOG] = bh_iso_call_log,
+	[BH_CALL_TEST_KNOB] = bh_iso_call_test_knob,
+};
+
+/* ---- an isolated module's life: kernel view, module_init/exit ------------ */
+
+int bh_iso_begin(struct module *mod)
+{
+	struct bh_iso *iso;
+	int ret;
+
+	mutex_lock(&bh_iso_lock);
+	iso = bh_iso_of(NULL);
+	if (!iso) {
+		ret = -ENOSPC;
+		goto out;
+	}
+	iso->dom = bh_domain_create(mod->name);
+	if (IS_ERR(iso->dom)) {
+		ret = PTR_ERR(iso->dom);
+		goto out;
+	}
+	iso->mod = mod;
+	INIT_LIST_HEAD(&iso->pages);
+	INIT_LIST_HEAD(&iso->frees);
+	INIT_LIST_HEAD(&iso->devs);
+	memset(iso->knobs, 0, sizeof(iso->knobs));
+	ret = bh_domain_set_calls(iso->dom, bh_iso_calls, BH_CALL_COUNT);
+	if (!ret)
+		ret = bh_iso_map_module(iso);
+	if (ret) {
+		bh_domain_destroy(iso->dom);
+		iso->mod = NULL;
+	}
+out:
+	mutex_unlock(&bh_iso_lock);
+	if (ret)
+		pr_err(BH_GLUE_NAME ": %s: cannot isolate: %d\n", mod->name,
+		       ret);
+	else
+		pr_info(BH_GLUE_NAME ": %s: isolated, %u bytes in its domain\n",
+			mod->name, bh_mod_core_size(mod));
+	return ret;
+}
+EXPORT_SYMBOL_GPL(bh_iso_begin);
+
+/* run the driver's fn (its init or exit) inside its domain; may sleep */
+int bh_iso_run(struct module *mod, long (*fn)(void))
+{
+	struct bh_domain *d = NULL;
+	struct bh_iso *iso;
+	long ret;
+
+	mutex_lock(&bh_iso_lock);
+	iso = bh_iso_of(mod);
+	if (iso)
+		d = iso->dom;
+	mutex_unlock(&bh_iso_lock);
+	if (!d)
+		return -EINVAL;
+	ret = bh_domain_call_task(d, fn, 0, 0, 0);
+	if (ret == -EIO)
+		pr_err(BH_GLUE_NAME ": %s: %pS failed in its domain: -EIO (the domain is dead)\n",
+		       mod->name, fn);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(bh_iso_run);
+
+/* also what a dead or careless driver left: disks, knobs, pages */
+void bh_iso_end(struct module *mod)
+{
+	struct bh_iso_pages *pg, *tpg;
+	struct bh_blk_dev *dev, *tdev;
+	struct bh_iso_free *f, *t;
+	struct bh_iso *iso;
+	LIST_HEAD(devs);
+	unsigned int i;
+
+	mutex_lock(&bh_iso_lock);
+	iso = bh_iso_of(mod);
+	if (iso)
+		list_splice_init(&iso->devs, &devs);
+	mutex_unlock(&bh_iso_lock);
+	if (!iso)
+		return;
+	list_for_each_entry_safe(dev, tdev, &devs, link) {
+		pr_info(BH_GLUE_NAME ": %s: removing the disk %s it left\n",
+			mod->name, dev->bd.disk->disk_name);
+		list_del(&dev->link);
+		bh_blk_destroy(iso, dev);
+	}
+	mutex_lock(&bh_iso_lock);
+	for (i = 0; i < BH_ISO_MAX_KNOBS; i++) {
+		if (iso->knobs[i][0])
+			debugfs_lookup_and_remove(iso->knobs[i], bh_debugfs);
+		iso->knobs[i][0] = '\0';
+	}
+	bh_domain_destroy(iso->dom);
+	list_for_each_entry_safe(pg, tpg, &iso->pages, link) {
+		free_pages((unsigned long)pg->addr, pg->order);
+		kfree(pg);
+	}
+	list_for_each_entry_safe(f, t, &iso->frees, link) {
+		free_pages((unsigned long)f->addr, f->order);
+		kfree(f);
+	}
+	iso->mod = NULL;
+	iso->dom = NULL;
+	mutex_unlock(&bh_iso_lock);
+}
+EXPORT_SYMBOL_GPL(bh_iso_end);
+#endif
 
 static int bh_stats_show(struct seq_file *m, void *v)
 {
 	seq_printf(m, "requests %ld\ncalls %ld\n",
 		   atomic_long_read(&bh_nr_requests),
 		   atomic_long_read(&bh_nr_calls));
+#ifdef BH_GLUE_ISO
+	{
+		long n, sum = 0;
+		unsigned int i;
+
+		/* calls of isolated drivers' init/exit, served by yields */
+		for (i = 0; i < BH_CALL_COUNT; i++) {
+			n = atomic_long_read(&bh_nr_task_calls[i]);
+			seq_printf(m, "task_call %s %ld\n", bh_call_names[i], n);
+			sum += n;
+		}
+		seq_printf(m, "task_calls %ld\n", sum);
+	}
+#endif
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(bh_stats);

@@ -6,8 +6,12 @@
  * Execution context: driver code.  Not isolated (built without
  * BH_ISOLATED): normal kernel, and every call lands in the native glue
  * (glue/native_blk.c, module bhglue) that maps it straight onto blk-mq.
- * Isolated (BH_ISOLATED): inside a domain, and every call is glue that
- * crosses the domain->kernel gate.  The same driver source builds both.
+ * Isolated (BH_ISOLATED): inside a domain (init, exit and the callbacks
+ * alike), and every call is an inline stub here that crosses the
+ * domain -> kernel gate with bh_vmf_yield; the kernel side (module
+ * bhglue_iso) checks every pointer against the domain's memory and runs
+ * the call in process context, where it may sleep.  The same driver
+ * source builds both.
  *
  * Rules that keep the crossing cheap and safe:
  *   - arguments are passed by value; data moves only through buffers the
@@ -81,10 +85,14 @@ struct bh_blk_dev;		/* opaque: the kernel's disk */
 
 /* ---- calls (driver -> kernel) ----------------------------------------- */
 /*
- * Isolated builds rename every call to its bh_iso_* glue (module
- * bhglue_iso), which takes the calling module to find its domain.
+ * Not isolated: plain calls into bhglue.  Isolated in an EPT domain: the
+ * same calls as inline stubs (below) that yield to bhglue_iso through the
+ * gate.  BH_ISO_DIRECT (with BH_ISOLATED; the PKS build, pks/bhram_pks.h,
+ * whose domains have no yield gate): every call renamed to its bh_iso_*
+ * glue, which takes the calling module to find its domain, and init/exit
+ * in the kernel view.
  */
-#ifdef BH_ISOLATED
+#if defined(BH_ISOLATED) && defined(BH_ISO_DIRECT)
 #define bh_blk_add(p, ops, drv, out) \
 	bh_iso_blk_add(THIS_MODULE, p, ops, drv, out)
 #define bh_blk_del(dev)		bh_iso_blk_del(dev)
@@ -99,6 +107,7 @@ struct bh_blk_dev;		/* opaque: the kernel's disk */
 #define BH_API_MOD
 #endif
 
+#if !defined(BH_ISOLATED) || defined(BH_ISO_DIRECT)
 /* create and announce a disk; *out = its handle */
 int BH_API(blk_add)(BH_API_MOD const struct bh_blk_params *p,
 		    const struct bh_blk_ops *ops, void *drv,
@@ -115,6 +124,75 @@ void BH_API(log)(const char *msg, long a, long b);
  * u64 *var of the driver (from init; var = NULL removes it, from exit).
  */
 void BH_API(test_knob)(const char *name, u64 *var);
+#endif
+
+/*
+ * The isolated calls: the call numbers of bh_vmf_yield (indexes into the
+ * table bhglue_iso gives the domain), and the argument block of a call
+ * with more than three arguments, passed by its address on the domain's
+ * stack.
+ */
+enum bh_call {
+	BH_CALL_BLK_ADD,	/* a0 = struct bh_blk_add_args * */
+	BH_CALL_BLK_DEL,	/* a0 = dev */
+	BH_CALL_PAGES_ALLOC,	/* a0 = order; returns the address or 0 */
+	BH_CALL_PAGES_FREE,	/* a0 = addr, a1 = order */
+	BH_CALL_LOG,		/* a0 = msg, a1 = a, a2 = b */
+	BH_CALL_TEST_KNOB,	/* a0 = name, a1 = var */
+	BH_CALL_COUNT
+};
+
+struct bh_blk_add_args {
+	const struct bh_blk_params *p;
+	const struct bh_blk_ops *ops;
+	void *drv;
+	struct bh_blk_dev **out;
+};
+
+#if defined(BH_ISOLATED) && !defined(BH_ISO_DIRECT)
+/*
+ * The domain -> kernel gate for a call that may sleep (in bhdomains' gate
+ * page, executable in every domain view; trampolines/vmfunc_gate.h).
+ */
+long bh_vmf_yield(unsigned long a0, unsigned long a1, unsigned long a2,
+		  unsigned long idx);
+
+static inline int bh_blk_add(const struct bh_blk_params *p,
+			     const struct bh_blk_ops *ops, void *drv,
+			     struct bh_blk_dev **out)
+{
+	struct bh_blk_add_args a = { .p = p, .ops = ops, .drv = drv,
+				     .out = out };
+
+	return bh_vmf_yield((unsigned long)&a, 0, 0, BH_CALL_BLK_ADD);
+}
+
+static inline void bh_blk_del(struct bh_blk_dev *dev)
+{
+	bh_vmf_yield((unsigned long)dev, 0, 0, BH_CALL_BLK_DEL);
+}
+
+static inline void *bh_pages_alloc(unsigned int order)
+{
+	return (void *)bh_vmf_yield(order, 0, 0, BH_CALL_PAGES_ALLOC);
+}
+
+static inline void bh_pages_free(void *addr, unsigned int order)
+{
+	bh_vmf_yield((unsigned long)addr, order, 0, BH_CALL_PAGES_FREE);
+}
+
+static inline void bh_log(const char *msg, long a, long b)
+{
+	bh_vmf_yield((unsigned long)msg, a, b, BH_CALL_LOG);
+}
+
+static inline void bh_test_knob(const char *name, u64 *var)
+{
+	bh_vmf_yield((unsigned long)name, (unsigned long)var, 0,
+		     BH_CALL_TEST_KNOB);
+}
+#endif
 
 /* ---- helpers compiled into the driver (no kernel code) ----------------- */
 static inline void bh_copy(void *dst, const void *src, size_t n)
@@ -131,6 +209,15 @@ static inline void bh_zero(void *dst, size_t n)
 
 /* ---- the driver's entry points ----------------------------------------- */
 /*
+ * The isolated glue's side of a module's life (kernel view, called from
+ * module_init/exit by BH_DRIVER): make the module's memory a domain, run
+ * fn (the driver's init or exit) inside it, give the memory back.
+ */
+int bh_iso_begin(struct module *mod);
+int bh_iso_run(struct module *mod, long (*fn)(void));
+void bh_iso_end(struct module *mod);
+
+/*
  * BH_DRIVER(name, init, exit): int init(void) and void exit(void) are the
  * driver's load and unload.  Not isolated they are module_init/exit.
  */
@@ -141,15 +228,12 @@ static inline void bh_zero(void *dst, size_t n)
 	module_init(name##_mod_init);					\
 	module_exit(name##_mod_exit);					\
 	MODULE_LICENSE("GPL")
-#else
+#elif defined(BH_ISO_DIRECT)
 /*
- * Isolated: the module's memory becomes a domain before init runs and
- * goes back to the kernel after exit.  init and exit themselves still run
- * in the kernel view (they sleep; a domain may not: domains/STATUS.md);
- * queue_rq runs in the domain.
+ * Isolated with direct calls (PKS): the module's memory becomes a domain
+ * before init runs and goes back to the kernel after exit; init and exit
+ * run in the kernel view; queue_rq runs in the domain.
  */
-int bh_iso_begin(struct module *mod);
-void bh_iso_end(struct module *mod);
 #define BH_DRIVER(name, init, exit)					\
 	static int __init name##_mod_init(void)				\
 	{								\
@@ -164,6 +248,38 @@ void bh_iso_end(struct module *mod);
 	static void __exit name##_mod_exit(void)			\
 	{								\
 		exit();							\
+		bh_iso_end(THIS_MODULE);				\
+	}								\
+	module_init(name##_mod_init);					\
+	module_exit(name##_mod_exit);					\
+	MODULE_LICENSE("GPL")
+#else
+/*
+ * Isolated: the module's memory becomes a domain before init runs and
+ * goes back to the kernel after exit (bh_iso_begin/end, kernel view, in
+ * module_init/exit).  init and exit themselves run inside the domain,
+ * through the gate on the domain's task stack (bh_iso_run ->
+ * bh_domain_call_task), and their calls yield to the kernel, where they
+ * may sleep.  name##_dom_init/exit are the domain's entry points (in the
+ * module's core text: .init.text is not part of the domain); a domain
+ * that faults in init makes the load fail with -EIO.
+ */
+#define BH_DRIVER(name, init, exit)					\
+	static long name##_dom_init(void) { return init(); }		\
+	static long name##_dom_exit(void) { exit(); return 0; }	\
+	static int __init name##_mod_init(void)				\
+	{								\
+		int r = bh_iso_begin(THIS_MODULE);			\
+		if (r)							\
+			return r;					\
+		r = bh_iso_run(THIS_MODULE, name##_dom_init);		\
+		if (r)							\
+			bh_iso_end(THIS_MODULE);			\
+		return r;						\
+	}								\
+	static void __exit name##_mod_exit(void)			\
+	{								\
+		bh_iso_run(THIS_MODULE, name##_dom_exit);		\
 		bh_iso_end(THIS_MODULE);				\
 	}								\
 	module_init(name##_mod_init);					\

@@ -11,6 +11,7 @@
 #define BHRAM_PKS_H
 
 #define BH_ISOLATED
+#define BH_ISO_DIRECT		/* calls renamed to the glue, init in the kernel */
 #define bh_iso_blk_add		bh_pks_iso_blk_add
 #define bh_iso_blk_del		bh_pks_iso_blk_del
 #define bh_iso_pages_alloc	bh_pks_iso_pages_alloc

@@ -337,6 +337,24 @@ static void kernel_read_only_default(void)
 	UNIT_EXPECT_INT(c[5].len, PA(NPAGES - 9));
 }
 
+/* what a domain may hand the kernel as its own: no kernel default */
+static void perm_own_ignores_kernel_default(void)
+{
+	setup();
+	map.kernel_default = BH_PERM_R;
+	bh_owner_assign(&map, BASE + 4, 2, 1, BH_PERM_R | BH_PERM_W);
+	bh_owner_assign(&map, BASE + 6, 1, 2, BH_PERM_R | BH_PERM_W);
+	bh_owner_grant(&map, BH_DOM_KERNEL, 1, BASE + 8, 1, BH_PERM_R);
+	UNIT_EXPECT_INT(bh_owner_perm_own(&map, 1, BASE), 0);
+	UNIT_EXPECT_INT(bh_owner_perm_own(&map, 1, BASE + 4),
+			BH_PERM_R | BH_PERM_W);
+	UNIT_EXPECT_INT(bh_owner_perm_own(&map, 1, BASE + 6), 0);
+	UNIT_EXPECT_INT(bh_owner_perm_own(&map, 1, BASE + 8), BH_PERM_R);
+	UNIT_EXPECT_INT(bh_owner_perm_own(&map, 1, BASE + NPAGES), 0);
+	/* bh_owner_perm still counts the default */
+	UNIT_EXPECT_INT(bh_owner_perm(&map, 1, BASE), BH_PERM_R);
+}
+
 static struct unit_case cases[] = {
 	UNIT_CASE(init_all_kernel),
 	UNIT_CASE(assign_private_pages),
@@ -351,6 +369,7 @@ static struct unit_case cases[] = {
 	UNIT_CASE(plan_union_and_errors),
 	UNIT_CASE(check_description),
 	UNIT_CASE(kernel_read_only_default),
+	UNIT_CASE(perm_own_ignores_kernel_default),
 };
 
 UNIT_MAIN(cases)

@@ -1,6 +1,7 @@
 # domains_blk - the block drivers of drivers-isolated/ (bhnull, bhram), the
 # same sources built twice: NOT isolated (bhglue) and isolated (bhglue_iso:
-# queue_rq runs in the driver's own EPT view, entered by the VMFUNC gate).
+# init, exit and queue_rq run in the driver's own EPT view, entered by the
+# VMFUNC gate; init's and exit's calls reach the kernel as yields).
 # For each build: an ext2 file system on the RAM disk keeps 32 MiB of files
 # across unmount, cache drop and remount; a reloaded driver starts empty;
 # O_DIRECT dd throughput timed by the guest TSC, with driver calls per
@@ -143,6 +144,18 @@ for m in bhglue_iso bhnull_iso bhram_iso; do
 done
 if [ -b /dev/bhram_iso0 ] && [ -b /dev/bhnull_iso0 ]; then ktap_ok iso_devices
 else ktap_fail iso_devices "$(ls /dev | grep bh | tr '\n' ' ')"; fi
+# init ran inside each domain: its calls (bh_pages_alloc, bh_blk_add, ...)
+# came as yields of the domain's task call, counted per domain by
+# bhdomains (task_calls=N) and per call by bhglue_iso; an init run in the
+# kernel view makes none
+GST=/sys/kernel/debug/bhglue_iso/stats
+# all domains' sleepable calls since bhdomains loaded
+task_calls() { cat /sys/kernel/debug/bhdomains/task_calls; }
+dom_task_calls() { sed -n "s/^$1 .*task_calls=\([0-9]*\).*/\1/p" /sys/kernel/debug/bhdomains/domains; }
+r=$(dom_task_calls bhram_iso) n=$(dom_task_calls bhnull_iso)
+if [ "${r:-0}" -gt 0 ] && [ "${n:-0}" -gt 0 ]; then ktap_ok iso_init_ran_in_domain
+else ktap_fail iso_init_ran_in_domain "sleepable calls served to init: bhram_iso '$r', bhnull_iso '$n' (none: init ran in the kernel view)"; fi
+ktap_diag "init in the domain: bhram_iso $r calls, bhnull_iso $n; bhglue_iso: $(grep '^task_call ' $GST | cut -d' ' -f2- | tr '\n' ' ')"
 dmesg | grep -E 'bhglue_iso|bhdomains: domain' | sed 's/^\[[^]]*\] /# /'
 fs_round iso /dev/bhram_iso0
 reload_empty iso bhram_iso /dev/bhram_iso0
@@ -178,7 +191,16 @@ done
 n=$(cat /tmp/exits.bhnull_iso-4k-read /tmp/exits.bhram_iso-4k-read /tmp/exits.bhram_iso-4k-write | awk '{ s += $1 } END { print s + 0 }')
 if [ "$n" = 0 ]; then ktap_ok iso_dd_no_exits
 else ktap_fail iso_dd_no_exits "$n VM exits (not CPUID) during 3 x 4096 isolated requests"; fi
-for m in bhram_iso bhnull_iso bhglue_iso bhdomains bulkhead; do
+# exit runs inside the domain too: each rmmod adds its exit's calls
+t0=$(task_calls)
+rmmod bhram_iso || ktap_fail rmmod_bhram_iso "$(dmesg | tail -1)"
+t1=$(task_calls)
+rmmod bhnull_iso || ktap_fail rmmod_bhnull_iso "$(dmesg | tail -1)"
+t2=$(task_calls)
+if [ $((t1 - t0)) -gt 0 ] && [ $((t2 - t1)) -gt 0 ]; then ktap_ok iso_exit_ran_in_domain
+else ktap_fail iso_exit_ran_in_domain "sleepable calls served to exit: bhram_iso $((t1 - t0)), bhnull_iso $((t2 - t1))"; fi
+ktap_diag "exit in the domain: bhram_iso $((t1 - t0)) calls, bhnull_iso $((t2 - t1))"
+for m in bhglue_iso bhdomains bulkhead; do
 	rmmod $m || ktap_fail "rmmod_$m" "$(dmesg | tail -1)"
 done
 rm -rf $SRC

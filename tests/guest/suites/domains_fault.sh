@@ -9,6 +9,12 @@
 # then store data.  Then the confused deputy: its map_rq names a kernel
 # variable as where a write's data goes; the glue must refuse it (the
 # variable intact), stop the domain, and a reload must work.
+# Then a driver's init and exit, which run inside its domain
+# (drivers-isolated/test/bhtask_iso.c): a fault in init fails the load
+# (dmesg names domain, CPU, address, reason; the kernel variable intact)
+# and a clean load works after it; kernel pointers handed to the kernel's
+# calls (a confused deputy) are refused; a yield from queue_rq (an atomic
+# call) and a yield to an unknown call kill the domain.
 # Context: guest user space (busybox sh).
 . /bulkhead/lib.sh
 M=/bulkhead/modules
@@ -124,6 +130,116 @@ if insmod $M/bhexample_iso.ko; then
 else
 	ktap_fail example_iso_stores_data "insmod bhexample_iso.ko: $(dmesg | grep bh | tail -1)"
 fi
+
+# ---- init and exit inside the domain: bhtask_iso ----
+DOMS=/sys/kernel/debug/bhdomains/domains
+KNOB=/sys/kernel/debug/bhglue_iso/bhtask_value
+task_gone() { ! grep -q '^bhtask_iso ' /proc/modules && ! grep -q '^bhtask_iso ' $DOMS &&
+	[ ! -e $KNOB ] && [ ! -b /dev/bhtask_iso0 ]; }
+# bhtask_loads TEST: a clean load (init in the domain: a log line, a disk,
+# a knob the kernel reads from the domain's memory), then unload (exit in
+# the domain)
+bhtask_loads() {
+	if ! insmod $M/bhtask_iso.ko 2>/tmp/insmod.err; then
+		ktap_fail $1 "insmod bhtask_iso.ko: $(cat /tmp/insmod.err)"
+		return
+	fi
+	d=$(grep '^bhtask_iso ' $DOMS) v=$(cat $KNOB 2>/dev/null)
+	dd if=/dev/bhtask_iso0 of=/dev/null bs=512 count=1 iflag=direct 2>/dev/null || v="$v, dd failed"
+	rmmod bhtask_iso || v="$v, rmmod failed"
+	case "$v/$d" in
+	0x0000000000001234/*state=live*task_calls=3) ktap_ok $1 ;;
+	*) ktap_fail $1 "knob '$v', domain '$d'" ;;
+	esac
+}
+bhtask_loads task_init_exit_in_domain
+dmesg | grep -E 'bhtask: (init|exit) in its domain' | sed 's/^\[[^]]*\] /# /'
+n=$(dmesg | grep -cE 'bhtask: (init|exit) in its domain')
+[ "$n" = 2 ] && task_gone && ktap_ok task_init_exit_logged ||
+	ktap_fail task_init_exit_logged "$n of 2 lines; leftovers: $(grep bhtask /proc/modules $DOMS)"
+
+# a fault inside init: the write over overflowuid is stopped, the load
+# fails with EIO, dmesg names domain, CPU, address and reason
+before=$(cat /proc/sys/kernel/overflowuid)
+if insmod $M/bhtask_iso.ko bad=1 addr=0x$victim 2>/tmp/insmod.err; then
+	ktap_fail init_fault_load_fails "insmod bad=1 succeeded"
+	rmmod bhtask_iso
+else
+	grep -qiE 'i/o error|input/output' /tmp/insmod.err && ktap_ok init_fault_load_fails ||
+		ktap_fail init_fault_load_fails "not EIO: $(cat /tmp/insmod.err)"
+fi
+after=$(cat /proc/sys/kernel/overflowuid)
+[ "$after" = "$before" ] && ktap_ok init_fault_kernel_variable_intact ||
+	ktap_fail init_fault_kernel_variable_intact "overflowuid $before -> $after"
+l=$(dmesg | grep -E "bhdomains: domain bhtask_iso cpu [0-9]+: stopped at rip bhtask_.* write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT" | head -1)
+k=$(dmesg | grep -E "bhdomains: domain bhtask_iso cpu [0-9]+: fault at 0x$victim: write of the kernel's memory .*domain dead" | head -1)
+if [ -n "$l" ] && [ -n "$k" ]; then ktap_ok init_fault_reported_domain_cpu_address_reason
+else ktap_fail init_fault_reported_domain_cpu_address_reason "no dmesg line naming bhtask_iso, the cpu, 0x$victim and the reason"; fi
+ktap_diag "${l#*] }"
+ktap_diag "${k#*] }"
+task_gone && ktap_ok init_fault_nothing_left ||
+	ktap_fail init_fault_nothing_left "$(grep bhtask /proc/modules $DOMS; ls $KNOB /dev/bhtask_iso0 2>&1)"
+v=$(sh -c 'echo fine-after-init-fault | cat')
+[ "$v" = fine-after-init-fault ] && ktap_ok kernel_fine_after_init_fault ||
+	ktap_fail kernel_fine_after_init_fault "pipe broken"
+bhtask_loads task_loads_after_init_fault
+
+# a confused deputy: init hands the kernel the address of overflowuid as
+# the knob's variable (debugfs would write it) and as bh_blk_add's out
+if insmod $M/bhtask_iso.ko bad=2 addr=0x$victim 2>/tmp/insmod.err; then
+	ktap_fail deputy_load_fails "insmod bad=2 succeeded"
+	rmmod bhtask_iso
+else
+	grep -qi 'bad address' /tmp/insmod.err && ktap_ok deputy_load_fails ||
+		ktap_fail deputy_load_fails "not EFAULT: $(cat /tmp/insmod.err)"
+fi
+after=$(cat /proc/sys/kernel/overflowuid)
+kn=$(dmesg | grep -E "bhglue_iso: domain bhtask_iso cpu [0-9]+: bh_test_knob: var 0x$victim refused: not the domain's writable memory \(-14\)" | head -1)
+ko=$(dmesg | grep -E "bhglue_iso: domain bhtask_iso cpu [0-9]+: bh_blk_add: out 0x$victim refused: not the domain's writable memory \(-14\)" | head -1)
+if [ -n "$kn" ] && [ -n "$ko" ] && [ "$after" = "$before" ] &&
+   [ ! -e /sys/kernel/debug/bhglue_iso/bhtask_deputy ]; then
+	ktap_ok deputy_kernel_pointers_refused
+else
+	ktap_fail deputy_kernel_pointers_refused "dmesg '$kn' '$ko', overflowuid $before -> $after"
+fi
+ktap_diag "${kn#*] }"
+ktap_diag "${ko#*] }"
+task_gone && ktap_ok deputy_nothing_left ||
+	ktap_fail deputy_nothing_left "$(grep bhtask /proc/modules $DOMS; ls /dev/bhtask_iso0 2>&1)"
+
+# a yield to a call number the kernel does not have: a fault
+if insmod $M/bhtask_iso.ko bad=3 2>/tmp/insmod.err; then
+	ktap_fail unknown_call_kills "insmod bad=3 succeeded"
+	rmmod bhtask_iso
+else
+	l=$(dmesg | grep -E "bhdomains: domain bhtask_iso cpu [0-9]+: fault at 0x[0-9a-f]+: yield to unknown call 16962: domain dead" | head -1)
+	[ -n "$l" ] && task_gone && ktap_ok unknown_call_kills ||
+		ktap_fail unknown_call_kills "no dmesg line or leftovers: $(cat /tmp/insmod.err)"
+	ktap_diag "${l#*] }"
+fi
+
+# a yield from queue_rq (bh_domain_call, atomic, cannot sleep): a fault,
+# the request fails with EIO, the driver unloads, loads again
+if insmod $M/bhtask_iso.ko; then
+	echo 0x59 > $KNOB
+	if dd if=/dev/bhtask_iso0 of=/dev/null bs=512 count=1 iflag=direct 2>/dev/null; then
+		ktap_fail atomic_yield_kills "the request that yielded succeeded"
+	else
+		l=$(dmesg | grep -E "bhdomains: domain bhtask_iso cpu [0-9]+: fault at 0x[0-9a-f]+: bh_vmf_yield from an atomic call" | head -1)
+		s=$(grep '^bhtask_iso ' $DOMS)
+		case "$l/$s" in
+		?*/*state=dead*) ktap_ok atomic_yield_kills ;;
+		*) ktap_fail atomic_yield_kills "dmesg '$l', domain '$s'" ;;
+		esac
+		ktap_diag "${l#*] }"
+	fi
+	rmmod bhtask_iso && task_gone && ktap_ok atomic_yield_unloads ||
+		ktap_fail atomic_yield_unloads "$(grep bhtask /proc/modules $DOMS)"
+else
+	ktap_fail atomic_yield_kills "insmod bhtask_iso.ko: $(dmesg | grep bh | tail -1)"
+fi
+bhtask_loads task_loads_after_faults
+
 ktap_check rmmod_others sh -c 'rmmod bhnull_iso && rmmod bhglue_iso && rmmod bhdomains && rmmod bulkhead'
 w=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|invalid opcode|hung_task' | head -1)
 [ -z "$w" ] && ktap_ok no_warnings || ktap_fail no_warnings "$w"
