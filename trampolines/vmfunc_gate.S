@@ -438,6 +438,7 @@ SYM_FUNC_END(bh_vmf_enter)
 SYM_CODE_START_LOCAL(bh_vmf_k_return)
 	UNWIND_HINT_UNDEFINED
 	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_return
+.Lvmf_k_return_st:
 	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
 	movq	%rax, %cr3
 	lidt	bh_vmf_kernel_idtr(%rip)
@@ -531,41 +532,22 @@ SYM_CODE_END(bh_vmf_k_out)
 
 /*
  * The kernel side of bh_vmf_yield: kernel view, the domain's CR3, IF = 0,
- * r11 = domain RSP, r10 = idx, rdi/rsi/r9 = a0/a1/a2.
+ * r11 = domain RSP, r10 = idx, rdi/rsi/r9 = a0/a1/a2.  The call for
+ * bh_domain_call_task in this CPU's state, then bh_vmf_k_return's way out
+ * with result 0 (its checks: a live entry, GS base, RSP from the slot).
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_yield)
 	UNWIND_HINT_UNDEFINED
-	/* this CPU's state from TSC_AUX, the kernel's CR3 and IDT */
 	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_yield
-	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
-	movq	%rax, %cr3
-	lidt	bh_vmf_kernel_idtr(%rip)
-	/* a live entry */
-	movq	BH_VMF_DEPTH(%rdx), %rax
-	testq	%rax, %rax
-	jz	.Lvmf_bad_yield
-	BH_VMF_CHECK_GS %rdx, %rcx
 	movq	%r11, BH_VMF_YIELD_RSP(%rdx)
 	movq	%r10, BH_VMF_YIELD_IDX(%rdx)
 	movq	%rdi, BH_VMF_YIELD_ARG(%rdx)
 	movq	%rsi, BH_VMF_YIELD_ARG + 8(%rdx)
 	movq	%r9, BH_VMF_YIELD_ARG + 16(%rdx)
 	movq	$1, BH_VMF_YIELDED(%rdx)
-	/* return 0 from the innermost entry, RSP only from its slot */
-	decq	%rax
-	movq	%rax, BH_VMF_DEPTH(%rdx)
-	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
-	/* RSP at bh_vmf_enter's saved r15: its frame from here on */
-	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
-		    sp_offset=BH_VMF_ENTER_FRAME
-	movq	$0, BH_VMF_KERNEL_RSP(%rdx, %rax, 8)
-	testq	%rax, %rax
-	jnz	2f
-	movq	$0, BH_VMF_LIVE(%rdx)
-2:	incq	BH_VMF_ENTRIES(%rdx)
-	xorl	%eax, %eax
-	BH_VMF_TO_CALLER ret_hint=1
-	/* a yield without a live entry: the kernel view, an untrusted RSP */
+	xorl	%r8d, %r8d
+	jmp	.Lvmf_k_return_st
+	/* no state on this CPU */
 .Lvmf_bad_yield:
 	ud2
 SYM_CODE_END(bh_vmf_k_yield)

@@ -228,31 +228,6 @@ void bh_iso_end(struct module *mod);
 	module_init(name##_mod_init);					\
 	module_exit(name##_mod_exit);					\
 	MODULE_LICENSE("GPL")
-#elif defined(BH_ISO_DIRECT)
-/*
- * Isolated with direct calls (PKS): the module's memory becomes a domain
- * before init runs and goes back to the kernel after exit; init and exit
- * run in the kernel view; queue_rq runs in the domain.
- */
-#define BH_DRIVER(name, init, exit)					\
-	static int __init name##_mod_init(void)				\
-	{								\
-		int r = bh_iso_begin(THIS_MODULE);			\
-		if (r)							\
-			return r;					\
-		r = init();						\
-		if (r)							\
-			bh_iso_end(THIS_MODULE);			\
-		return r;						\
-	}								\
-	static void __exit name##_mod_exit(void)			\
-	{								\
-		exit();							\
-		bh_iso_end(THIS_MODULE);				\
-	}								\
-	module_init(name##_mod_init);					\
-	module_exit(name##_mod_exit);					\
-	MODULE_LICENSE("GPL")
 #else
 /*
  * Isolated: the module's memory becomes a domain before init runs and
@@ -262,8 +237,20 @@ void bh_iso_end(struct module *mod);
  * bh_domain_call_task), and their calls yield to the kernel, where they
  * may sleep.  name##_dom_init/exit are the domain's entry points (in the
  * module's core text: .init.text is not part of the domain); a domain
- * that faults in init makes the load fail with -EIO.
+ * that faults in init makes the load fail with -EIO.  With direct calls
+ * (BH_ISO_DIRECT, the PKS build) init and exit run in the kernel view
+ * and only queue_rq runs in the domain.
  */
+#ifdef BH_ISO_DIRECT
+static inline int bh_iso_direct(long (*fn)(void))
+{
+	return fn();
+}
+
+#define BH_ISO_RUN(fn)		bh_iso_direct(fn)
+#else
+#define BH_ISO_RUN(fn)		bh_iso_run(THIS_MODULE, fn)
+#endif
 #define BH_DRIVER(name, init, exit)					\
 	static long name##_dom_init(void) { return init(); }		\
 	static long name##_dom_exit(void) { exit(); return 0; }	\
@@ -272,14 +259,14 @@ void bh_iso_end(struct module *mod);
 		int r = bh_iso_begin(THIS_MODULE);			\
 		if (r)							\
 			return r;					\
-		r = bh_iso_run(THIS_MODULE, name##_dom_init);		\
+		r = BH_ISO_RUN(name##_dom_init);			\
 		if (r)							\
 			bh_iso_end(THIS_MODULE);			\
 		return r;						\
 	}								\
 	static void __exit name##_mod_exit(void)			\
 	{								\
-		bh_iso_run(THIS_MODULE, name##_dom_exit);		\
+		BH_ISO_RUN(name##_dom_exit);				\
 		bh_iso_end(THIS_MODULE);				\
 	}								\
 	module_init(name##_mod_init);					\
