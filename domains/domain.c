@@ -764,12 +764,12 @@ struct bh_yield {
 };
 
 /* the domain code that called bh_vmf_yield (0 if its stack is unreadable) */
-static u64 bh_yield_site(const struct bh_yield *y)
+static u64 bh_yield_site(u64 rsp)
 {
 	u64 rip = 0;
 
 	/* above the saved rflags and 6 GPRs (vmfunc_gate.S) */
-	if (copy_from_kernel_nofault(&rip, (void *)(y->rsp + 7 * 8),
+	if (copy_from_kernel_nofault(&rip, (void *)(rsp + 7 * 8),
 				     sizeof(rip)))
 		return 0;
 	return rip;
@@ -784,21 +784,21 @@ static u64 bh_yield_site(const struct bh_yield *y)
  * task (its saved RSP), which an entry's call and the interrupts taken
  * before bh_vmf_resume moves there must not overwrite.  *y = what a
  * bh_vmf_yield left; y->yielded is false when fn returned, d is dead,
- * or the call was atomic (a yield there kills d).
+ * or the call was atomic (a yield there kills d).  y is NULL for an
+ * atomic call (bh_domain_call: inlined, the task branches fold away).
  */
-static long bh_domain_enter(struct bh_domain *d, const void *fn,
-			    unsigned long a0, unsigned long a1,
-			    unsigned long a2, u64 task_rsp,
-			    struct bh_yield *y)
+static __always_inline long bh_domain_enter(struct bh_domain *d,
+					    const void *fn, unsigned long a0,
+					    unsigned long a1, unsigned long a2,
+					    u64 task_rsp, struct bh_yield *y)
 {
 	struct bh_vmf_cpu *st;
 	unsigned long flags;
 	int cpu = get_cpu();
-	bool flush = false;
+	bool flush = false, yielded = false;
+	u64 cr3, yrsp = 0, yidx = 0;
 	long ret;
-	u64 cr3;
 
-	y->yielded = false;
 	/*
 	 * IF = 0 while the slot and the per-CPU state are set up: an
 	 * interrupt handler that calls a domain must not change them under
@@ -863,11 +863,12 @@ static long bh_domain_enter(struct bh_domain *d, const void *fn,
 	st->irq_on = flags & X86_EFLAGS_IF;
 	ret = bh_vmf_enter(a0, a1, a2, (unsigned long)fn, st);
 	d->crossings[cpu]++;
-	if (st->yielded) {
-		y->yielded = true;
-		y->rsp = st->yield_rsp;
-		y->idx = st->yield_idx;
-		memcpy(y->arg, st->yield_arg, sizeof(y->arg));
+	if (unlikely(st->yielded)) {
+		yielded = true;
+		yrsp = st->yield_rsp;
+		yidx = st->yield_idx;
+		if (y)
+			memcpy(y->arg, st->yield_arg, sizeof(y->arg));
 		st->yielded = 0;
 		st->yield_rsp = 0;
 		st->yield_idx = 0;
@@ -875,26 +876,31 @@ static long bh_domain_enter(struct bh_domain *d, const void *fn,
 	}
 	if (unlikely(READ_ONCE(d->dead))) {
 		ret = -EIO;		/* it faulted (or was killed) inside */
-		y->yielded = false;
+		yielded = false;
 	} else if (unlikely(st->bad_gs)) {
 		st->bad_gs = 0;
 		bh_domain_kill(d, cpu, (unsigned long)fn,
 			       "changed the kernel's GS base (SWAPGS, WRGSBASE or WRMSR), put back by the gate");
 		ret = -EIO;
-		y->yielded = false;
-	} else if (unlikely(y->yielded && !task_rsp)) {
+		yielded = false;
+	} else if (unlikely(yielded && !task_rsp)) {
 		pr_err(BH_NAME ": domain %s cpu %d: bh_vmf_yield (call %llu) at %pS inside an atomic call of %pS\n",
-		       d->name, cpu, y->idx, (void *)bh_yield_site(y), fn);
-		bh_domain_kill(d, cpu, bh_yield_site(y),
+		       d->name, cpu, yidx, (void *)bh_yield_site(yrsp), fn);
+		bh_domain_kill(d, cpu, bh_yield_site(yrsp),
 			       "bh_vmf_yield from an atomic call (a sleepable call outside bh_domain_call_task)");
 		/* the entries this one is nested in unwind as after a fault */
 		if (st->depth)
 			st->killed = 1;
 		ret = -EIO;
-		y->yielded = false;
+		yielded = false;
 	}
 	bh_raise_deferred_nmis(cpu, st);
 out:
+	if (y) {
+		y->yielded = yielded;
+		y->rsp = yrsp;
+		y->idx = yidx;
+	}
 	local_irq_restore(flags);
 	put_cpu();
 	return ret;
@@ -903,9 +909,7 @@ out:
 long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 		    unsigned long a1, unsigned long a2)
 {
-	struct bh_yield y;
-
-	return bh_domain_enter(d, fn, a0, a1, a2, 0, &y);
+	return bh_domain_enter(d, fn, a0, a1, a2, 0, NULL);
 }
 EXPORT_SYMBOL_GPL(bh_domain_call);
 /* the call-out gate (vmfunc_gate.S), used by the isolated glue: exported
@@ -958,7 +962,7 @@ long bh_domain_call_task(struct bh_domain *d, const void *fn,
 				 y.idx);
 		if (why[0]) {
 			bh_domain_kill(d, raw_smp_processor_id(),
-				       bh_yield_site(&y), why);
+				       bh_yield_site(y.rsp), why);
 			ret = -EIO;
 			break;
 		}
