@@ -100,6 +100,38 @@
 .endm
 
 /*
+ * A call from domain code to the kernel (bh_vmf_out, bh_vmf_yield), on
+ * the shared gate page in the domain view: the domain's RFLAGS and
+ * callee-saved registers on its own stack (r11 = that RSP), r10 = idx,
+ * r9 = a2, IF = 0, then VMFUNC to slot 0 until it is live (\site records
+ * the VMFUNC for the scanner) and the kernel side \kside on the kernel
+ * gate page.
+ */
+.macro BH_VMF_FROM_DOMAIN site:req, kside:req
+	/* the domain's IF, restored on the way back; the kernel side: IF = 0 */
+	pushfq
+	cli
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, %r11
+	movq	%rcx, %r10
+	movq	%rdx, %r9
+.Lfrom_domain_\@:
+	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	BH_GATE_SITE \site
+	vmfunc
+	testl	%ecx, %ecx
+	jnz	.Lfrom_domain_\@
+	UNWIND_HINT_UNDEFINED
+	jmp	\kside
+.endm
+
+/*
  * Kernel view, IF = 0, \st = this CPU's struct bh_vmf_cpu: make GS base
  * the kernel's again if the domain changed it (vmfunc_gate.h); \tmp is
  * clobbered.  SWAPGS back when the kernel's base is in KERNEL_GS_BASE (the
@@ -202,26 +234,7 @@ SYM_CODE_END(bh_vmf_in)
  *	st->domain_rsp (previous), domain RSP, st
  */
 SYM_FUNC_START(bh_vmf_out)
-	/* the domain's IF, restored on the way back; the kernel side: IF = 0 */
-	pushfq
-	cli
-	pushq	%rbx
-	pushq	%rbp
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
-	movq	%rsp, %r11
-	movq	%rcx, %r10
-	movq	%rdx, %r9
-1:	xorl	%eax, %eax
-	xorl	%ecx, %ecx
-	BH_GATE_SITE vmf_out
-	vmfunc
-	testl	%ecx, %ecx
-	jnz	1b
-	UNWIND_HINT_UNDEFINED
-	jmp	bh_vmf_k_out
+	BH_VMF_FROM_DOMAIN vmf_out, bh_vmf_k_out
 SYM_FUNC_END(bh_vmf_out)
 /* exported from domains/domain.c, where its C prototype gives it a CRC */
 
@@ -273,25 +286,7 @@ SYM_CODE_END(bh_vmf_out_back)
  *	return address, rflags, rbx, rbp, r12, r13, r14, r15
  */
 SYM_FUNC_START(bh_vmf_yield)
-	pushfq
-	cli
-	pushq	%rbx
-	pushq	%rbp
-	pushq	%r12
-	pushq	%r13
-	pushq	%r14
-	pushq	%r15
-	movq	%rsp, %r11
-	movq	%rcx, %r10
-	movq	%rdx, %r9
-1:	xorl	%eax, %eax
-	xorl	%ecx, %ecx
-	BH_GATE_SITE vmf_yield
-	vmfunc
-	testl	%ecx, %ecx
-	jnz	1b
-	UNWIND_HINT_UNDEFINED
-	jmp	bh_vmf_k_yield
+	BH_VMF_FROM_DOMAIN vmf_yield, bh_vmf_k_yield
 SYM_FUNC_END(bh_vmf_yield)
 
 /*
