@@ -72,27 +72,6 @@ int bh_pt_map(struct bh_pt *pt, u64 va, u64 pa, u64 len, unsigned int shift)
 	return 0;
 }
 
-u64 bh_pt_unmap(struct bh_pt *pt, u64 va, u64 len)
-{
-	u64 off, n = 0, *t, e;
-	unsigned int l;
-
-	for (off = 0; off < len; off += 1ULL << BH_PT_4K) {
-		t = pt->root;
-		for (l = pt->levels; l > 1; l--) {
-			e = t[bh_pt_index(va + off, l)];
-			if (!(e & BH_PT_P) || (e & BH_PT_PS))
-				break;
-			t = pt->ops.va(pt->ops.ctx, e & BH_PT_ADDR);
-		}
-		if (l == 1 && (t[bh_pt_index(va + off, 1)] & BH_PT_P)) {
-			t[bh_pt_index(va + off, 1)] = 0;
-			n++;
-		}
-	}
-	return n;
-}
-
 int bh_pt_lookup(const struct bh_pt *pt, u64 va, u64 *pa)
 {
 	const u64 *t = pt->root;
@@ -112,26 +91,4 @@ int bh_pt_lookup(const struct bh_pt *pt, u64 va, u64 *pa)
 		t = pt->ops.va(pt->ops.ctx, e & BH_PT_ADDR);
 	}
 	return -ENOENT;
-}
-
-static void bh_pt_free_level(struct bh_pt *pt, u64 *t, unsigned int l,
-			     void (*free)(void *ctx, u64 *page))
-{
-	unsigned int i;
-
-	for (i = 0; l > 1 && i < 512; i++)
-		if ((t[i] & BH_PT_P) && !(t[i] & BH_PT_PS))
-			bh_pt_free_level(pt, pt->ops.va(pt->ops.ctx,
-							t[i] & BH_PT_ADDR),
-					 l - 1, free);
-	free(pt->ops.ctx, t);
-}
-
-void bh_pt_destroy(struct bh_pt *pt, void (*free)(void *ctx, u64 *page))
-{
-	if (!pt->root)
-		return;
-	bh_pt_free_level(pt, pt->root, pt->levels, free);
-	pt->root = NULL;
-	pt->tables = 0;
 }

@@ -76,11 +76,7 @@ int bh_pt_init(struct bh_pt *pt, const struct bh_pt_ops *ops,
  * -ENOMEM leaves what was mapped before the failure mapped.
  */
 int bh_pt_map(struct bh_pt *pt, u64 va, u64 pa, u64 len, unsigned int shift);
-/* remove the 4 KiB mappings of [va, va + len): the number removed */
-u64 bh_pt_unmap(struct bh_pt *pt, u64 va, u64 len);
 /* the physical address va translates to, or -ENOENT */
 int bh_pt_lookup(const struct bh_pt *pt, u64 va, u64 *pa);
-/* every table page, the root last (free(ctx, page) for each) */
-void bh_pt_destroy(struct bh_pt *pt, void (*free)(void *ctx, u64 *page));
 
 #endif /* BH_DOM_PT_H */

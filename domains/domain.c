@@ -242,15 +242,6 @@ static int bh_sync_all(u64 pfn, u64 n)
 	return 0;
 }
 
-static u64 bh_va_to_pfn(const void *va)
-{
-	if (is_vmalloc_addr(va) ||
-	    ((unsigned long)va >= MODULES_VADDR &&
-	     (unsigned long)va < MODULES_END))
-		return vmalloc_to_pfn(va);
-	return PHYS_PFN(__pa(va));
-}
-
 /* ---- a domain's page table (dom_pt.h) ----------------------------------- */
 
 /* a table page from d's blocks; each new block is granted to d read-only */
@@ -306,25 +297,42 @@ static bool bh_in_direct_map(unsigned long va)
 }
 
 /*
+ * The frame behind a kernel address (direct map, image, vmalloc, module,
+ * entry area), 0 for none: the direct map by arithmetic (the glue's hot
+ * path), the rest from the kernel's page table.
+ */
+static u64 bh_kva_to_pfn(const void *va)
+{
+	unsigned long p = (unsigned long)va;
+	unsigned int level;
+	pte_t *pte;
+
+	if (bh_in_direct_map(p))
+		return PHYS_PFN(p - PAGE_OFFSET);
+	if (p < TASK_SIZE_MAX)
+		return 0;
+	pte = lookup_address(p, &level);
+	if (!pte || !pte_present(*pte))
+		return 0;
+	return pte_pfn(*pte) + ((p & ~page_level_mask(level)) >> PAGE_SHIFT);
+}
+
+/*
  * Translate [va, va + len) in d's table as the kernel does (its present
  * 4 KiB pages; the direct map is there already).
  */
 static int bh_pt_mirror(struct bh_domain *d, unsigned long va, size_t len)
 {
 	unsigned long end = PAGE_ALIGN(va + len);
-	unsigned int level;
-	pte_t *pte;
 	u64 pa;
 	int ret;
 
 	for (va &= PAGE_MASK; va < end; va += PAGE_SIZE) {
 		if (bh_in_direct_map(va))
 			continue;
-		pte = lookup_address(va, &level);
-		if (!pte || !pte_present(*pte))
-			continue;
-		pa = ((u64)pte_pfn(*pte) << PAGE_SHIFT) +
-		     (va & ~page_level_mask(level));
+		pa = bh_kva_to_pfn((void *)va) << PAGE_SHIFT;
+		if (!pa)
+			continue;	/* not mapped by the kernel either */
 		ret = bh_pt_map(&d->pt, va, pa, PAGE_SIZE, BH_PT_4K);
 		if (ret) {
 			pr_err(BH_NAME ": domain %s cpu %d: cannot map %#lx (pa %#llx) in its page table: %d\n",
@@ -405,14 +413,8 @@ bool bh_domain_owns(struct bh_domain *d, const void *va, size_t len,
 	if (!d || !len || end < p || !perm)
 		return false;
 	for (p &= PAGE_MASK; p < end; p += PAGE_SIZE) {
-		if (bh_in_direct_map(p))
-			pfn = PHYS_PFN(p - PAGE_OFFSET);
-		else if (is_vmalloc_addr((void *)p) ||
-			 (p >= MODULES_VADDR && p < MODULES_END))
-			pfn = vmalloc_to_pfn((void *)p);
-		else
-			return false;
-		if (pfn >= bh_map.npages)
+		pfn = bh_kva_to_pfn((void *)p);
+		if (!pfn || pfn >= bh_map.npages)
 			return false;
 		if (READ_ONCE(bh_pages[pfn].owner) == d->id &&
 		    !(perm & ~READ_ONCE(bh_pages[pfn].perm)))
@@ -423,18 +425,6 @@ bool bh_domain_owns(struct bh_domain *d, const void *va, size_t len,
 	return true;
 }
 EXPORT_SYMBOL_GPL(bh_domain_owns);
-
-/* pfn of a page of the kernel's (direct map, image, vmalloc, fixmap) */
-static u64 bh_kva_to_pfn(const void *va)
-{
-	unsigned int level;
-	pte_t *pte = lookup_address((unsigned long)va, &level);
-
-	if (!pte || !pte_present(*pte))
-		return 0;
-	return pte_pfn(*pte) + (((unsigned long)va & ~page_level_mask(level)) >>
-				PAGE_SHIFT);
-}
 
 /* ---- read-only views: debugfs "domains", the crossing sampler ---------- */
 
@@ -609,7 +599,7 @@ static int bh_domain_setup(struct bh_domain *d)
 		return ret;
 	for (g = bh_vmf_gate_start; g < bh_vmf_gate_end; g += PAGE_SIZE) {
 		ret = bh_owner_grant(&bh_map, BH_DOM_KERNEL, d->id,
-				     bh_va_to_pfn(g), 1, BH_PERM_R | BH_PERM_X);
+				     bh_kva_to_pfn(g), 1, BH_PERM_R | BH_PERM_X);
 		if (ret)
 			return ret;
 	}
@@ -719,7 +709,12 @@ int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
 		return -EINVAL;
 	mutex_lock(&bh_lock);
 	for (; p < end && !ret; p += PAGE_SIZE) {
-		u64 pfn = bh_va_to_pfn(p);
+		u64 pfn = bh_kva_to_pfn(p);
+
+		if (!pfn) {
+			ret = -EINVAL;	/* not kernel memory */
+			break;
+		}
 
 		if (n && pfn == start + n) {
 			n++;
@@ -1079,7 +1074,7 @@ static int bh_pf_describe(char *why, size_t len, u64 cr2, u64 err)
 {
 	const char *what = err & X86_PF_INSTR ? "execute" :
 			   err & X86_PF_WRITE ? "write" : "read";
-	u64 pfn = cr2 >= TASK_SIZE_MAX ? bh_kva_to_pfn((void *)cr2) : 0;
+	u64 pfn = bh_kva_to_pfn((void *)cr2);
 	char own[48];
 
 	if (!pfn)

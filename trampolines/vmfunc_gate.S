@@ -132,6 +132,25 @@
 .endm
 
 /*
+ * Back to domain code, domain view, RSP at the frame BH_VMF_FROM_DOMAIN
+ * saved: its callee-saved registers and RFLAGS, then its return address.
+ */
+.macro BH_VMF_TO_DOMAIN
+	popq	%r15
+	popq	%r14
+	popq	%r13
+	popq	%r12
+	popq	%rbp
+	popq	%rbx
+	popfq
+	/* RSP at the domain's return address (its frame, not objtool's) */
+	UNWIND_HINT_FUNC
+	/* domain view: no return thunk, kernel text is not executable here */
+	ANNOTATE_UNRET_SAFE
+	ret
+.endm
+
+/*
  * Kernel view, IF = 0, \st = this CPU's struct bh_vmf_cpu: make GS base
  * the kernel's again if the domain changed it (vmfunc_gate.h); \tmp is
  * clobbered.  SWAPGS back when the kernel's base is in KERNEL_GS_BASE (the
@@ -255,18 +274,7 @@ SYM_CODE_START_LOCAL(bh_vmf_out_back)
 	xorl	%r11d, %r11d
 	movq	%r8, %rax
 	xorl	%r8d, %r8d
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
-	popfq
-	/* RSP at the domain's return address (its frame, not objtool's) */
-	UNWIND_HINT_FUNC
-	/* domain view: no return thunk, kernel text is not executable here */
-	ANNOTATE_UNRET_SAFE
-	ret
+	BH_VMF_TO_DOMAIN
 .Lvmf_bad_back:
 	ud2
 SYM_CODE_END(bh_vmf_out_back)
@@ -306,17 +314,7 @@ SYM_CODE_START(bh_vmf_resume)
 	movq	%rdi, %rax
 	xorl	%esi, %esi
 	xorl	%edi, %edi
-	popq	%r15
-	popq	%r14
-	popq	%r13
-	popq	%r12
-	popq	%rbp
-	popq	%rbx
-	popfq
-	UNWIND_HINT_FUNC
-	/* domain view: no return thunk, kernel text is not executable here */
-	ANNOTATE_UNRET_SAFE
-	ret
+	BH_VMF_TO_DOMAIN
 SYM_CODE_END(bh_vmf_resume)
 
 /*
