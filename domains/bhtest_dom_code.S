@@ -11,6 +11,7 @@
 #include <linux/linkage.h>
 #include <asm/nospec-branch.h>
 #include <asm/processor-flags.h>
+#include "../trampolines/vmfunc_gate.h"
 
 	.pushsection .text.bhtest_domain, "ax"
 	.balign 4096
@@ -30,22 +31,29 @@ SYM_FUNC_START(bhtest_dom_add)
 	ret
 SYM_FUNC_END(bhtest_dom_add)
 
-/* OR of every GPR the gate must have zeroed (not rdi/rsi/rdx/r10/rsp) */
+/*
+ * 0 when the gate left nothing of the kernel's in a register: every GPR
+ * but the arguments (rdi, rsi, rdx), fn (r10) and RSP is 0, except RCX =
+ * the EPTP slot and r11 = the domain RSP the gate's call started from
+ */
 SYM_FUNC_START(bhtest_dom_regs)
 	orq	%rbx, %rax
-	orq	%rcx, %rax
 	orq	%rbp, %rax
 	orq	%r8, %rax
 	orq	%r9, %rax
-	orq	%r11, %rax
 	orq	%r12, %rax
 	orq	%r13, %rax
 	orq	%r14, %rax
 	orq	%r15, %rax
+	xorq	$BH_VMF_SLOT, %rcx
+	orq	%rcx, %rax
+	leaq	8(%rsp), %rdi
+	xorq	%rdi, %r11
+	orq	%r11, %rax
 	ret
 SYM_FUNC_END(bhtest_dom_regs)
 
-/* the domain trashes every callee-saved register and RFLAGS.IF stays 0 */
+/* the domain trashes every callee-saved register and sets AC and DF */
 SYM_FUNC_START(bhtest_dom_clobber)
 	movq	$-1, %rbx
 	movq	$-1, %rbp
@@ -53,9 +61,19 @@ SYM_FUNC_START(bhtest_dom_clobber)
 	movq	$-1, %r13
 	movq	$-1, %r14
 	movq	$-1, %r15
+	pushfq
+	orq	$(X86_EFLAGS_AC | X86_EFLAGS_DF), (%rsp)
+	popfq
 	movl	$7, %eax
 	ret
 SYM_FUNC_END(bhtest_dom_clobber)
+
+/* the RFLAGS the domain runs with */
+SYM_FUNC_START(bhtest_dom_flags)
+	pushfq
+	popq	%rax
+	ret
+SYM_FUNC_END(bhtest_dom_flags)
 
 /* *(u64 *)a = b; returns 0 */
 SYM_FUNC_START(bhtest_dom_store)

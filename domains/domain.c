@@ -72,14 +72,12 @@
 static_assert(offsetof(struct bh_vmf_cpu, kernel_rsp) == BH_VMF_KERNEL_RSP);
 static_assert(offsetof(struct bh_vmf_cpu, domain_rsp) == BH_VMF_DOMAIN_RSP);
 static_assert(offsetof(struct bh_vmf_cpu, depth) == BH_VMF_DEPTH);
-static_assert(offsetof(struct bh_vmf_cpu, live) == BH_VMF_LIVE);
 static_assert(offsetof(struct bh_vmf_cpu, entries) == BH_VMF_ENTRIES);
-static_assert(offsetof(struct bh_vmf_cpu, bad_ecx) == BH_VMF_BAD_ECX);
 static_assert(offsetof(struct bh_vmf_cpu, irqs) == BH_VMF_IRQS);
 static_assert(offsetof(struct bh_vmf_cpu, killed) == BH_VMF_KILLED);
 static_assert(offsetof(struct bh_vmf_cpu, kernel_gs) == BH_VMF_KERNEL_GS);
 static_assert(offsetof(struct bh_vmf_cpu, bad_gs) == BH_VMF_BAD_GS);
-static_assert(offsetof(struct bh_vmf_cpu, irq_on) == BH_VMF_IRQ_ON);
+static_assert(offsetof(struct bh_vmf_cpu, domain_flags) == BH_VMF_DOMAIN_FLAGS);
 static_assert(offsetof(struct bh_vmf_cpu, kernel_cr3) == BH_VMF_KERNEL_CR3);
 static_assert(offsetof(struct bh_vmf_cpu, domain_cr3) == BH_VMF_DOMAIN_CR3);
 static_assert(offsetof(struct bh_vmf_cpu, nmis) == BH_VMF_NMIS);
@@ -103,6 +101,7 @@ struct bh_domain {
 	/* its page table; the blocks its table pages come from */
 	struct bh_pt pt;
 	u64 cr3;			/* root | PCID, without the no-flush bit */
+	u64 cr3_noflush;		/* the same with it (if CR4.PCIDE) */
 	void *pt_block[BH_PT_MAX_BLOCKS];
 	unsigned int pt_blocks, pt_used;	/* pages used in the last block */
 	int pt_err;
@@ -132,6 +131,7 @@ static atomic_t bh_task_calls_total;
 static gate_desc *bh_idt;
 /* CR4.PCIDE: CR3 loads carry a PCID and may skip the flush */
 static bool bh_pcide;
+static u64 bh_cr3_noflush;	/* BH_CR3_NOFLUSH if bh_pcide, else 0 */
 
 /* per CPU: the minivisor's fault record and the fault entry's stack */
 #define BH_FAULT_STACK_ORDER	1
@@ -392,6 +392,7 @@ static int bh_pt_build(struct bh_domain *d)
 		ret = bh_pt_mirror(d, (unsigned long)bh_vmf_cpus,
 				   sizeof(bh_vmf_cpus));
 	d->cr3 = d->pt.root_pa | (bh_pcide ? BH_DOM_PCID : 0);
+	d->cr3_noflush = d->cr3 | bh_cr3_noflush;
 	return ret;
 }
 
@@ -650,10 +651,6 @@ struct bh_domain *bh_domain_create(const char *name)
 	mutex_init(&d->task_lock);
 	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++)
 		d->view[cpu] = MV_VIEW_NONE;
-	if (num_possible_cpus() > BH_VMF_MAX_CPUS) {
-		kfree(d);
-		return ERR_PTR(-EOPNOTSUPP);
-	}
 	mutex_lock(&bh_lock);
 	for (id = 1; id < BH_MAX_DOMAINS && bh_doms[id]; id++)
 		;
@@ -771,46 +768,21 @@ static u64 bh_yield_site(u64 rsp)
 }
 
 /*
- * One crossing into d on this CPU: the body of bh_domain_call() and of
- * each step of bh_domain_call_task().  task_rsp: 0 for an atomic call (a
- * depth-0 entry runs on d's stack for this CPU, a nested one below the
- * live domain's RSP), else the domain RSP a task entry runs on (depth 0
- * only): the top of d's task stack, or below the frames of a yielded
- * task (its saved RSP), which an entry's call and the interrupts taken
- * before bh_vmf_resume moves there must not overwrite.  *y = what a
- * bh_vmf_yield left; y->yielded is false when fn returned, d is dead,
- * or the call was atomic (a yield there kills d).  y is NULL for an
- * atomic call (bh_domain_call: inlined, the task branches fold away).
+ * The slow start of a crossing (bh_domain_enter): a nested entry, a task
+ * entry, or the first entry since another domain's view was in the slot
+ * of this CPU.  IF = 0.  Sets st->domain_rsp and, when the view is loaded
+ * here, st->domain_cr3 without the no-flush bit (the first entry flushes
+ * what the domain's PCID held: vmfunc_gate.h) and st->kernel_gs.  0 or
+ * -EBUSY / -EIO.
  */
-static __always_inline long bh_domain_enter(struct bh_domain *d,
-					    const void *fn, unsigned long a0,
-					    unsigned long a1, unsigned long a2,
-					    u64 task_rsp, struct bh_yield *y)
+static noinline long bh_enter_prepare(struct bh_domain *d,
+				      struct bh_vmf_cpu *st, int cpu,
+				      u64 task_rsp)
 {
-	struct bh_vmf_cpu *st;
-	unsigned long flags;
-	int cpu = get_cpu();
-	bool flush = false, yielded = false;
-	u64 cr3, yrsp = 0, yidx = 0;
 	long ret;
 
-	/*
-	 * IF = 0 while the slot and the per-CPU state are set up: an
-	 * interrupt handler that calls a domain must not change them under
-	 * us.  The domain itself runs with the caller's IF (st->irq_on).
-	 */
-	local_irq_save(flags);
-	if (READ_ONCE(d->dead)) {
-		ret = -EIO;
-		goto out;
-	}
-	if (unlikely(cpu >= BH_VMF_MAX_CPUS || !bh_fault_rec[cpu])) {
-		pr_err_ratelimited(BH_NAME ": domain %s cpu %d: no fault entry on this CPU (it came online after bhdomains): refused\n",
-				   d->name, cpu);
-		ret = -EIO;
-		goto out;
-	}
-	st = &bh_states[cpu];
+	if (READ_ONCE(d->dead))
+		return -EIO;
 	if (st->depth) {
 		/*
 		 * Nested: from a call-out or an interrupt taken inside the
@@ -824,40 +796,50 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 					   d->name, cpu,
 					   task_rsp ? "task call" : "called",
 					   bh_loaded[cpu] ? bh_loaded[cpu]->name : "?");
-			ret = -EBUSY;
-			goto out;
+			return -EBUSY;
 		}
-	} else {
-		if (bh_loaded[cpu] != d) {
-			ret = mv_hypercall(MV_HC_VIEW_LOAD_SLOT, d->view[cpu],
-					   BH_VMF_SLOT, 0, NULL);
-			if (ret) {
-				pr_err(BH_NAME ": domain %s cpu %d: cannot load view: %ld\n",
-				       d->name, cpu, ret);
-				ret = -EIO;
-				goto out;
-			}
-			bh_loaded[cpu] = d;
-			flush = true;
-		}
-		st->domain_rsp = task_rsp ? task_rsp :
-				 (u64)d->stack[cpu] +
-				 (PAGE_SIZE << BH_STACK_ORDER);
+		return 0;
 	}
-	/* where a fault of the domain resumes the kernel: this CR3 */
-	cr3 = __read_cr3();
-	bh_fault_rec[cpu]->kernel_cr3 = cr3;
-	/*
-	 * the gate's CR3 loads (vmfunc_gate.h): no flush, except for the
-	 * domain's PCID on the first entry after its view came into the slot
-	 */
-	st->kernel_cr3 = cr3 | (bh_pcide ? BH_CR3_NOFLUSH : 0);
-	st->domain_cr3 = d->cr3 | (bh_pcide && !flush ? BH_CR3_NOFLUSH : 0);
-	/* what the gate checks GS base against on the way back */
-	st->kernel_gs = rdgsbase();
-	st->irq_on = flags & X86_EFLAGS_IF;
-	ret = bh_vmf_enter(a0, a1, a2, (unsigned long)fn, st);
-	d->crossings[cpu]++;
+	if (bh_loaded[cpu] != d) {
+		if (unlikely(!bh_fault_rec[cpu])) {
+			pr_err_ratelimited(BH_NAME ": domain %s cpu %d: no fault entry on this CPU (it came online after bhdomains): refused\n",
+					   d->name, cpu);
+			return -EIO;
+		}
+		ret = mv_hypercall(MV_HC_VIEW_LOAD_SLOT, d->view[cpu],
+				   BH_VMF_SLOT, 0, NULL);
+		if (ret) {
+			pr_err(BH_NAME ": domain %s cpu %d: cannot load view: %ld\n",
+			       d->name, cpu, ret);
+			return -EIO;
+		}
+		bh_loaded[cpu] = d;
+		st->domain_cr3 = d->cr3;
+		/*
+		 * what the gate checks GS base against on the way back: this
+		 * CPU's per-CPU base, fixed since boot
+		 */
+		st->kernel_gs = rdgsbase();
+	}
+	st->domain_rsp = task_rsp ? task_rsp :
+			 (u64)d->stack[cpu] + (PAGE_SIZE << BH_STACK_ORDER);
+	return 0;
+}
+
+/*
+ * The slow end of a crossing (bh_domain_enter), IF = 0: the entry
+ * yielded, the domain died or changed GS base inside, or an NMI is owed
+ * to the kernel.  Returns what the crossing returns; fills *y (may be
+ * NULL for an atomic call).
+ */
+static noinline long bh_enter_finish(struct bh_domain *d,
+				     struct bh_vmf_cpu *st, int cpu,
+				     const void *fn, long ret, u64 task_rsp,
+				     struct bh_yield *y)
+{
+	bool yielded = false;
+	u64 yrsp = 0, yidx = 0;
+
 	if (unlikely(st->yielded)) {
 		yielded = true;
 		yrsp = st->yield_rsp;
@@ -890,21 +872,108 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 		yielded = false;
 	}
 	bh_raise_deferred_nmis(cpu, st);
-out:
 	if (y) {
 		y->yielded = yielded;
 		y->rsp = yrsp;
 		y->idx = yidx;
 	}
-	local_irq_restore(flags);
-	put_cpu();
 	return ret;
+}
+
+/*
+ * One crossing into d on this CPU: the body of bh_domain_call() and of
+ * each step of bh_domain_call_task().  task_rsp: 0 for an atomic call (a
+ * depth-0 entry runs on d's stack for this CPU, a nested one below the
+ * live domain's RSP), else the domain RSP a task entry runs on (depth 0
+ * only): the top of d's task stack, or below the frames of a yielded
+ * task (its saved RSP), which an entry's call and the interrupts taken
+ * before bh_vmf_resume moves there must not overwrite.  *y = what a
+ * bh_vmf_yield left; y->yielded is false when fn returned, d is dead,
+ * or the call was atomic (a yield there kills d).  y is NULL for an
+ * atomic call (bh_domain_call: inlined, the task branches fold away).
+ * The common case (an atomic depth-0 call of the domain whose view is in
+ * the slot, nothing happening inside) stays here, with no call before the
+ * gate's; the rest starts over in bh_domain_enter_slow (slow = true:
+ * bh_enter_prepare) and ends in bh_enter_finish.
+ */
+static noinline long bh_domain_enter_slow(struct bh_domain *d,
+					  const void *fn, unsigned long a0,
+					  unsigned long a1, unsigned long a2,
+					  u64 task_rsp, struct bh_yield *y);
+
+static __always_inline long bh_domain_enter(struct bh_domain *d,
+					    const void *fn, unsigned long a0,
+					    unsigned long a1, unsigned long a2,
+					    u64 task_rsp, struct bh_yield *y,
+					    bool slow)
+{
+	struct bh_vmf_cpu *st;
+	struct mv_fault_record *rec;
+	unsigned long flags;
+	long ret;
+	u64 cr3;
+	int cpu;
+
+	/*
+	 * IF = 0 (so no preemption either) while the slot and the per-CPU
+	 * state are set up: an interrupt handler that calls a domain must
+	 * not change them under us.  The domain itself runs with the
+	 * caller's IF (st->domain_flags).  cpu < BH_VMF_MAX_CPUS: bhdomains
+	 * loads only then.
+	 */
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	st = bh_vmf_cpus[cpu];	/* &bh_states[cpu], one load */
+	if (slow) {
+		ret = bh_enter_prepare(d, st, cpu, task_rsp);
+		if (ret) {
+			if (y)
+				y->yielded = false;
+			goto out;
+		}
+	} else {
+		if (unlikely(task_rsp || st->depth || bh_loaded[cpu] != d ||
+			     READ_ONCE(d->dead))) {
+			local_irq_restore(flags);
+			return bh_domain_enter_slow(d, fn, a0, a1, a2,
+						    task_rsp, y);
+		}
+		st->domain_rsp = (u64)d->stack[cpu] +
+				 (PAGE_SIZE << BH_STACK_ORDER);
+	}
+	/* where a fault of the domain resumes the kernel: this CR3 */
+	cr3 = __read_cr3();
+	rec = bh_fault_rec[cpu];
+	rec->kernel_cr3 = cr3;
+	st->kernel_cr3 = cr3 | bh_cr3_noflush;
+	st->domain_flags = X86_EFLAGS_FIXED | (flags & X86_EFLAGS_IF);
+	ret = bh_vmf_enter(a0, a1, a2, (unsigned long)fn, st);
+	d->crossings[cpu]++;
+	/* the next entries need no flush of the domain's PCID */
+	st->domain_cr3 = d->cr3_noflush;
+	if (unlikely(st->yielded | st->bad_gs | READ_ONCE(d->dead) |
+		     (READ_ONCE(rec->nmis_deferred) + READ_ONCE(st->nmis) !=
+		      bh_nmis_seen[cpu])))
+		ret = bh_enter_finish(d, st, cpu, fn, ret, task_rsp, y);
+	else if (y)
+		y->yielded = false;
+out:
+	local_irq_restore(flags);
+	return ret;
+}
+
+static noinline long bh_domain_enter_slow(struct bh_domain *d,
+					  const void *fn, unsigned long a0,
+					  unsigned long a1, unsigned long a2,
+					  u64 task_rsp, struct bh_yield *y)
+{
+	return bh_domain_enter(d, fn, a0, a1, a2, task_rsp, y, true);
 }
 
 long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 		    unsigned long a1, unsigned long a2)
 {
-	return bh_domain_enter(d, fn, a0, a1, a2, 0, NULL);
+	return bh_domain_enter(d, fn, a0, a1, a2, 0, NULL, false);
 }
 EXPORT_SYMBOL_GPL(bh_domain_call);
 /* the call-out gate (vmfunc_gate.S), used by the isolated glue: exported
@@ -943,7 +1012,7 @@ long bh_domain_call_task(struct bh_domain *d, const void *fn,
 	rsp = top;
 	mutex_lock(&d->task_lock);
 	for (;;) {
-		ret = bh_domain_enter(d, fn, a0, a1, a2, rsp, &y);
+		ret = bh_domain_enter_slow(d, fn, a0, a1, a2, rsp, &y);
 		if (!y.yielded)
 			break;
 		/* process context again: preemption and interrupts on */
@@ -1334,6 +1403,39 @@ u64 bh_domain_round_trips(unsigned int cpu)
 }
 EXPORT_SYMBOL_GPL(bh_domain_round_trips);
 
+u64 bh_domain_gate_ticks(struct bh_domain *d, const void *fn,
+			 unsigned int n)
+{
+	struct bh_vmf_cpu *st;
+	unsigned long flags;
+	unsigned int i;
+	u64 t0, t1;
+	int cpu;
+
+	if (!d || !fn || !n)
+		return 0;
+	local_irq_save(flags);
+	cpu = smp_processor_id();
+	st = &bh_states[cpu];
+	/* loads the view and sets st up (CR3s, GS base) for this CPU */
+	if (bh_domain_call(d, fn, 0, 0, 0) < 0 || READ_ONCE(d->dead) ||
+	    bh_loaded[cpu] != d || st->depth) {
+		local_irq_restore(flags);
+		return 0;
+	}
+	st->domain_cr3 = d->cr3_noflush;
+	st->domain_flags = X86_EFLAGS_FIXED;
+	t0 = rdtsc_ordered();
+	for (i = 0; i < n; i++)
+		bh_vmf_enter(0, 0, 0, (unsigned long)fn, st);
+	t1 = rdtsc_ordered();
+	d->crossings[cpu] += n;
+	bh_raise_deferred_nmis(cpu, st);
+	local_irq_restore(flags);
+	return READ_ONCE(d->dead) ? 0 : t1 - t0;
+}
+EXPORT_SYMBOL_GPL(bh_domain_gate_ticks);
+
 /* ---- kernel functions a domain may call (bh_vmf_out) -------------------- */
 
 #define BH_MAX_CALLS	32
@@ -1555,7 +1657,13 @@ static int __init bh_domains_init(void)
 	if (!npages)
 		return -ENODEV;
 	bh_pages = vzalloc(array_size(npages, sizeof(*bh_pages)));
-	bh_states = kcalloc(nr_cpu_ids, sizeof(*bh_states), GFP_KERNEL);
+	if (nr_cpu_ids > BH_VMF_MAX_CPUS) {
+		pr_err(BH_NAME ": %u CPU ids, the gate handles %d: not loading\n",
+		       nr_cpu_ids, BH_VMF_MAX_CPUS);
+		return -EOPNOTSUPP;
+	}
+	/* one state per CPU, and a spare one (vmfunc_gate.h, bh_vmf_cpus) */
+	bh_states = kcalloc(nr_cpu_ids + 1, sizeof(*bh_states), GFP_KERNEL);
 	if (!bh_pages || !bh_states) {
 		ret = -ENOMEM;
 		goto out;
@@ -1565,9 +1673,9 @@ static int __init bh_domains_init(void)
 	/* the kernel is absent in every domain view */
 	bh_map.kernel_default = 0;
 	bh_pcide = __read_cr4() & X86_CR4_PCIDE;
-	for_each_possible_cpu(cpu)
-		if (cpu < BH_VMF_MAX_CPUS)
-			bh_vmf_cpus[cpu] = &bh_states[cpu];
+	bh_cr3_noflush = bh_pcide ? BH_CR3_NOFLUSH : 0;
+	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++)
+		bh_vmf_cpus[cpu] = &bh_states[min_t(int, cpu, nr_cpu_ids)];
 	ret = bh_idt_build();
 	if (ret)
 		goto out;

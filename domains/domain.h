@@ -88,5 +88,13 @@ int bh_domain_add_call(long (*fn)(unsigned long a0, unsigned long a1,
 void bh_domain_del_call(int idx);
 /* completed gate round trips on cpu */
 u64 bh_domain_round_trips(unsigned int cpu);
+/*
+ * The benchmark of the gate alone (tests): n back-to-back bh_vmf_enter
+ * round trips into fn of d on this CPU, IRQs off, the per-CPU state set
+ * up once by one bh_domain_call; the guest TSC ticks they took in all,
+ * or 0 when that first call failed (d dead, view not loadable) or n = 0.
+ */
+u64 bh_domain_gate_ticks(struct bh_domain *d, const void *fn,
+			 unsigned int n);
 
 #endif /* BH_DOMAIN_H */

@@ -30,13 +30,18 @@
  *     the CPU number in TSC_AUX (RDTSCP), never from %gs or the domain.
  *   - depth == 0 on the return path (a domain jumping into the exit without
  *     an entry) stops at ud2 in the kernel view.
- *   - IF: the domain runs with st->irq_on, under bh_vmf_idtr (its
+ *   - IF: the domain runs with st->domain_flags (the caller's IF, AC = DF
+ *     = 0), under bh_vmf_idtr (its
  *     interrupts are exitless, see bh_vmf_irq_common); every way back
  *     into the kernel view starts with CLI (or IF = 0 from delivery) and
  *     loads the kernel's IDT; RFLAGS is restored from the kernel stack.
  *   - GS base is compared with the kernel's and put back (a domain can
  *     SWAPGS or WRGSBASE without an exit): st->bad_gs.
- *   - every GPR the other side must not see is zeroed on both crossings.
+ *   - every GPR that holds something of the kernel's is zeroed before the
+ *     domain runs (into the domain and back from a call-out); RAX, ECX
+ *     (the slot) and r11 (the domain's own RSP) need no zeroing there.
+ *     Coming back, the kernel gets the domain's leftovers in registers it
+ *     treats as clobbered (vmfunc_gate.h).
  */
 #include <linux/linkage.h>
 #include "../include/bh_compat.h"
@@ -56,20 +61,13 @@
 
 /*
  * Back to the caller of bh_vmf_enter, RSP at its saved r15, RAX = the
- * result: caller-saved registers zeroed, callee-saved and RFLAGS (IF
- * included) restored from the kernel stack.  ret_hint=1 where objtool
- * reaches the return without bh_vmf_enter's pushes in view (bh_vmf_unwind):
- * tells it that RSP is at the return address again.
+ * result: callee-saved registers and RFLAGS (IF, AC, DF included)
+ * restored from the kernel stack; caller-saved ones left as they are (the
+ * kernel's side: vmfunc_gate.h).  ret_hint=1 where objtool reaches the
+ * return without bh_vmf_enter's pushes in view (bh_vmf_unwind): tells it
+ * that RSP is at the return address again.
  */
 .macro BH_VMF_TO_CALLER ret_hint=0
-	xorl	%ecx, %ecx
-	xorl	%edx, %edx
-	xorl	%esi, %esi
-	xorl	%edi, %edi
-	xorl	%r8d, %r8d
-	xorl	%r9d, %r9d
-	xorl	%r10d, %r10d
-	xorl	%r11d, %r11d
 	popq	%r15
 	popq	%r14
 	popq	%r13
@@ -86,17 +84,17 @@
 /*
  * Kernel view, just after the VMFUNC back: \st = this CPU's struct
  * bh_vmf_cpu, found from TSC_AUX (the CPU number; no GS, no stack is
- * trusted yet); jumps to \bad if there is none.  Clobbers RAX, RCX, RDX.
+ * trusted yet).  Every entry of bh_vmf_cpus points at a state (a spare
+ * one, depth 0, for a CPU without one: vmfunc_gate.h).  Clobbers RAX,
+ * RCX, RDX.
  */
-.macro BH_VMF_CPU_STATE st:req, bad:req
+.if BH_VMF_MAX_CPUS & (BH_VMF_MAX_CPUS - 1)
+.error "BH_VMF_MAX_CPUS must be a power of 2"
+.endif
+.macro BH_VMF_CPU_STATE st:req
 	rdtscp
-	andl	$0xfff, %ecx
-	cmpl	$BH_VMF_MAX_CPUS, %ecx
-	jae	\bad
-	leaq	bh_vmf_cpus(%rip), %rdx
-	movq	(%rdx, %rcx, 8), \st
-	testq	\st, \st
-	jz	\bad
+	andl	$(BH_VMF_MAX_CPUS - 1), %ecx
+	movq	bh_vmf_cpus(, %rcx, 8), \st
 .endm
 
 /*
@@ -193,8 +191,8 @@ bh_vmf_gate_start:
 
 /*
  * Into the domain, from bh_vmf_enter: kernel view, the domain's CR3 and
- * IDT loaded, IF = 0, r10 = fn, r11 = domain RSP, r9 = IF to run with,
- * rdi/rsi/rdx = the arguments.
+ * IDT loaded, IF = 0, r10 = fn, r11 = domain RSP, r9 = RFLAGS to run
+ * with, rdi/rsi/rdx = the arguments.
  */
 SYM_CODE_START_LOCAL(bh_vmf_in)
 	UNWIND_HINT_UNDEFINED
@@ -204,23 +202,23 @@ SYM_CODE_START_LOCAL(bh_vmf_in)
 	vmfunc
 	cmpl	$BH_VMF_SLOT, %ecx
 	jne	.Lvmf_bad_enter
-	/* domain view: its stack, nothing of the kernel in registers */
+	/*
+	 * domain view: its stack, nothing of the kernel in registers (EAX is
+	 * 0 and ECX the slot from the VMFUNC; r10 = fn, r11 = its RSP)
+	 */
 	movq	%r11, %rsp
-	xorl	%eax, %eax
 	xorl	%ebx, %ebx
-	xorl	%ecx, %ecx
 	xorl	%ebp, %ebp
 	xorl	%r8d, %r8d
-	xorl	%r11d, %r11d
 	xorl	%r12d, %r12d
 	xorl	%r13d, %r13d
 	xorl	%r14d, %r14d
 	xorl	%r15d, %r15d
-	testl	%r9d, %r9d
-	movl	$0, %r9d
-	jz	1f
-	sti			/* the shadow covers the call */
-1:	ANNOTATE_RETPOLINE_SAFE
+	/* RFLAGS = FIXED | the caller's IF: AC, DF, TF, IOPL all 0 */
+	pushq	%r9
+	popfq
+	xorl	%r9d, %r9d
+	ANNOTATE_RETPOLINE_SAFE
 	call	*%r10
 	/* domain view (or a forged jump here): back to slot 0, IF = 0 */
 	cli
@@ -288,7 +286,7 @@ SYM_CODE_END(bh_vmf_out_back)
  * bh_vmf_resume pops them; bh_vmf_k_yield gives the CPU's state the
  * domain RSP, idx and the arguments, yielded = 1, and returns 0 from the
  * innermost bh_vmf_enter exactly as its return path does (depth - 1, RSP
- * only from the saved slot, caller-saved GPRs zeroed).
+ * only from the saved slot, the caller's registers and RFLAGS back).
  *
  * Domain stack at st->yield_rsp (top first):
  *	return address, rflags, rbx, rbp, r12, r13, r14, r15
@@ -401,12 +399,10 @@ SYM_FUNC_START(bh_vmf_enter)
 	jae	.Lvmf_busy
 	movq	%rsp, BH_VMF_KERNEL_RSP(%r8, %rax, 8)
 	incq	BH_VMF_DEPTH(%r8)
-	movq	$1, BH_VMF_LIVE(%r8)
 	movq	BH_VMF_DOMAIN_RSP(%r8), %r11
 	movq	%rcx, %r10
-	/* the domain runs with IF = st->irq_on */
-	movl	BH_VMF_IRQ_ON(%r8), %r9d
-	andl	$X86_EFLAGS_IF, %r9d
+	/* the domain runs with st->domain_flags (IF: the caller's) */
+	movq	BH_VMF_DOMAIN_FLAGS(%r8), %r9
 	/* interrupts in the domain view go to the stubs (IF = 0 until then) */
 	lidt	bh_vmf_idtr(%rip)
 	/* the domain's page table, still in the kernel view (vmfunc_gate.h) */
@@ -430,7 +426,7 @@ SYM_FUNC_END(bh_vmf_enter)
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_return)
 	UNWIND_HINT_UNDEFINED
-	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_return
+	BH_VMF_CPU_STATE %rdx
 .Lvmf_k_return_st:
 	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
 	movq	%rax, %cr3
@@ -445,11 +441,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_return)
 	/* RSP at bh_vmf_enter's saved r15: its frame from here on */
 	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
 		    sp_offset=BH_VMF_ENTER_FRAME
-	movq	$0, BH_VMF_KERNEL_RSP(%rdx, %rax, 8)
-	testq	%rax, %rax
-	jnz	2f
-	movq	$0, BH_VMF_LIVE(%rdx)
-2:	incq	BH_VMF_ENTRIES(%rdx)
+	incq	BH_VMF_ENTRIES(%rdx)
 	movq	%r8, %rax
 	BH_VMF_TO_CALLER ret_hint=1
 	/* exit without a live entry: the kernel view, an untrusted RSP */
@@ -464,7 +456,7 @@ SYM_CODE_END(bh_vmf_k_return)
 SYM_CODE_START_LOCAL(bh_vmf_k_out)
 	UNWIND_HINT_UNDEFINED
 	/* this CPU's state, the kernel's CR3 and IDT, a live entry */
-	BH_VMF_CPU_STATE %rbx, .Lvmf_bad_out
+	BH_VMF_CPU_STATE %rbx
 	movq	BH_VMF_KERNEL_CR3(%rbx), %rax
 	movq	%rax, %cr3
 	lidt	bh_vmf_kernel_idtr(%rip)
@@ -531,7 +523,7 @@ SYM_CODE_END(bh_vmf_k_out)
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_yield)
 	UNWIND_HINT_UNDEFINED
-	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_yield
+	BH_VMF_CPU_STATE %rdx
 	movq	%r11, BH_VMF_YIELD_RSP(%rdx)
 	movq	%r10, BH_VMF_YIELD_IDX(%rdx)
 	movq	%rdi, BH_VMF_YIELD_ARG(%rdx)
@@ -540,9 +532,6 @@ SYM_CODE_START_LOCAL(bh_vmf_k_yield)
 	movq	$1, BH_VMF_YIELDED(%rdx)
 	xorl	%r8d, %r8d
 	jmp	.Lvmf_k_return_st
-	/* no state on this CPU */
-.Lvmf_bad_yield:
-	ud2
 SYM_CODE_END(bh_vmf_k_yield)
 
 /*
@@ -556,7 +545,7 @@ SYM_CODE_END(bh_vmf_k_yield)
 SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	UNWIND_HINT_UNDEFINED
 	/* this CPU's state from TSC_AUX, the kernel's CR3 */
-	BH_VMF_CPU_STATE %rdx, .Lvmf_bad_irq
+	BH_VMF_CPU_STATE %rdx
 	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
 	movq	%rax, %cr3
 	/* a live entry */
@@ -625,7 +614,7 @@ SYM_CODE_START(bh_vmf_nmi)
 	pushq	%rax
 	pushq	%rcx
 	pushq	%rdx
-	BH_VMF_CPU_STATE %rdx, 1f
+	BH_VMF_CPU_STATE %rdx
 	movq	%cr3, %rax
 	xorq	BH_VMF_DOMAIN_CR3(%rdx), %rax
 	shlq	$1, %rax		/* bit 63 (no flush) is not in CR3 */
@@ -644,7 +633,7 @@ SYM_CODE_START(bh_vmf_nmi)
 	xchgq	%rax, (%rsp)
 	ANNOTATE_UNRET_SAFE
 	ret
-	/* no state on this CPU: nothing to hand it to */
+	/* no state on this CPU (the spare one): nothing to hand it to */
 1:	ud2
 SYM_CODE_END(bh_vmf_nmi)
 
@@ -671,7 +660,7 @@ SYM_CODE_END(bh_vmf_fault_entry)
 /*
  * rdx = this CPU's struct bh_vmf_cpu: return -EFAULT from the innermost
  * live bh_vmf_enter (its RSP only from the saved slot), restoring the
- * caller's callee-saved registers and RFLAGS; caller-saved zeroed.
+ * caller's callee-saved registers and RFLAGS.
  */
 SYM_CODE_START_LOCAL(bh_vmf_unwind)
 	UNWIND_HINT_EMPTY
@@ -684,10 +673,8 @@ SYM_CODE_START_LOCAL(bh_vmf_unwind)
 	/* RSP at bh_vmf_enter's saved r15: its frame from here on */
 	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
 		    sp_offset=BH_VMF_ENTER_FRAME
-	movq	$0, BH_VMF_KERNEL_RSP(%rdx, %rax, 8)
 	testq	%rax, %rax
 	jnz	1f
-	movq	$0, BH_VMF_LIVE(%rdx)
 	movq	$0, BH_VMF_KILLED(%rdx)
 1:	movq	$-EFAULT, %rax
 	BH_VMF_TO_CALLER ret_hint=1

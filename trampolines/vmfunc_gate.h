@@ -16,7 +16,7 @@
 
 #define BH_VMF_SLOT		1	/* EPTP-list slot of the entered domain */
 #define BH_VMF_MAX_DEPTH	4	/* nesting limit of kernel -> domain */
-#define BH_VMF_MAX_CPUS		64	/* bh_vmf_cpus[] size */
+#define BH_VMF_MAX_CPUS		64	/* bh_vmf_cpus[] size, a power of 2 */
 #define BH_VMF_FIRST_IRQ	32	/* vectors from here on: exitless stubs */
 #define BH_VMF_IRQ_STUB_SIZE	16	/* bytes per stub in bh_vmf_irq_stubs */
 
@@ -24,23 +24,21 @@
 #define BH_VMF_KERNEL_RSP	0	/* [BH_VMF_MAX_DEPTH] saved RSPs */
 #define BH_VMF_DOMAIN_RSP	32	/* domain stack top for the next entry */
 #define BH_VMF_DEPTH		40	/* kernel -> domain nesting counter */
-#define BH_VMF_LIVE		48	/* 1 while the domain view is live */
-#define BH_VMF_ENTRIES		56	/* completed round trips */
-#define BH_VMF_BAD_ECX		64	/* reserved: VMFUNCs with a wrong ECX */
-#define BH_VMF_IRQS		72	/* interrupts taken inside the domain */
-#define BH_VMF_KILLED		80	/* the live domain faulted: unwind */
-#define BH_VMF_KERNEL_GS	88	/* the kernel's GS base on this CPU */
-#define BH_VMF_BAD_GS		96	/* crossings that found another GS base */
-#define BH_VMF_IRQ_ON		104	/* X86_EFLAGS_IF: the domain runs with it */
-#define BH_VMF_KERNEL_CR3	112	/* CR3 value the kernel view goes back to */
-#define BH_VMF_DOMAIN_CR3	120	/* CR3 value of the live domain's table */
-#define BH_VMF_NMIS		128	/* NMIs that hit a CR3 window (below) */
-#define BH_VMF_NMI_TARGET	136	/* the kernel's NMI handler */
-#define BH_VMF_YIELDED		144	/* 1: the last entry ended in a yield */
-#define BH_VMF_YIELD_RSP	152	/* the yielding domain's saved RSP */
-#define BH_VMF_YIELD_IDX	160	/* its call number */
-#define BH_VMF_YIELD_ARG	168	/* [3] its arguments */
-#define BH_VMF_CPU_SIZE		192
+#define BH_VMF_ENTRIES		48	/* completed round trips */
+#define BH_VMF_IRQS		56	/* interrupts taken inside the domain */
+#define BH_VMF_KILLED		64	/* the live domain faulted: unwind */
+#define BH_VMF_KERNEL_GS	72	/* the kernel's GS base on this CPU */
+#define BH_VMF_BAD_GS		80	/* crossings that found another GS base */
+#define BH_VMF_DOMAIN_FLAGS	88	/* RFLAGS the domain starts with */
+#define BH_VMF_KERNEL_CR3	96	/* CR3 value the kernel view goes back to */
+#define BH_VMF_DOMAIN_CR3	104	/* CR3 value of the live domain's table */
+#define BH_VMF_NMIS		112	/* NMIs that hit a CR3 window (below) */
+#define BH_VMF_NMI_TARGET	120	/* the kernel's NMI handler */
+#define BH_VMF_YIELDED		128	/* 1: the last entry ended in a yield */
+#define BH_VMF_YIELD_RSP	136	/* the yielding domain's saved RSP */
+#define BH_VMF_YIELD_IDX	144	/* its call number */
+#define BH_VMF_YIELD_ARG	152	/* [3] its arguments */
+#define BH_VMF_CPU_SIZE		176
 
 #ifndef __ASSEMBLER__
 #include <linux/types.h>
@@ -54,14 +52,12 @@ struct bh_vmf_cpu {
 	u64 kernel_rsp[BH_VMF_MAX_DEPTH];
 	u64 domain_rsp;
 	u64 depth;
-	u64 live;
 	u64 entries;
-	u64 bad_ecx;
 	u64 irqs;
 	u64 killed;
 	u64 kernel_gs;
 	u64 bad_gs;
-	u64 irq_on;
+	u64 domain_flags;
 	u64 kernel_cr3;
 	u64 domain_cr3;
 	u64 nmis;
@@ -109,7 +105,13 @@ extern const char bh_vmf_irq_stubs[];	/* vector v at + (v - 32) * 16 */
 
 /*
  * The return path finds this CPU's state from the CPU number in TSC_AUX
- * (RDTSCP), not from %gs, which a domain can change with SWAPGS.
+ * (RDTSCP), not from %gs, which a domain can change with SWAPGS.  TSC_AUX
+ * is (node << 12) | cpu, written only by the kernel (a WRMSR from a domain
+ * view exits); the gate masks it with BH_VMF_MAX_CPUS - 1 and uses the
+ * entry without further checks, so every entry must point at a state: a
+ * CPU that has none (offline when bhdomains loaded) points at a spare one
+ * whose depth stays 0, where every way back into the kernel stops at ud2.
+ * bhdomains refuses to load when nr_cpu_ids > BH_VMF_MAX_CPUS.
  */
 extern struct bh_vmf_cpu *bh_vmf_cpus[BH_VMF_MAX_CPUS];
 
@@ -118,11 +120,13 @@ extern struct bh_vmf_cpu *bh_vmf_cpus[BH_VMF_MAX_CPUS];
  * on st->domain_rsp, and come back.  The caller has preemption disabled,
  * st == bh_vmf_cpus[this CPU], and the domain view loaded in the slot.
  * Saves rbx, rbp, r12-r15 and RFLAGS on the kernel stack; the domain sees
- * only a0..a2 and fn (every other GPR zero) and runs with IF =
- * st->irq_on (the caller may have disabled interrupts to prepare); on
- * return every caller-saved GPR except RAX is zero and RFLAGS (IF
- * included) is what it was.  Returns fn's RAX, or -EBUSY when nested
- * deeper than BH_VMF_MAX_DEPTH.
+ * only a0..a2 and fn (every other GPR zero) and runs with RFLAGS =
+ * st->domain_flags (X86_EFLAGS_FIXED and the caller's IF: the caller may
+ * have disabled interrupts to prepare); on return the callee-saved GPRs
+ * and RFLAGS (IF, AC and DF included) are what they were.  Caller-saved
+ * GPRs other than RAX are not zeroed on the way back: they go to the
+ * kernel, not to the domain, and the C caller treats them as clobbered.
+ * Returns fn's RAX, or -EBUSY when nested deeper than BH_VMF_MAX_DEPTH.
  * st->kernel_gs must hold the kernel's GS base: a domain can change GS
  * base without a VM exit (SWAPGS, WRGSBASE, WRMSR of the passed-through
  * MSR), so every crossing into the kernel view (this return and

@@ -128,6 +128,8 @@ dd_names="bhnull_4k_read bhram_4k_read bhram_4k_write bhram_128k_read bhnull_128
 	# ---- domains: the gate ----
 	fig vmfunc_gate_round_trip_ticks $db domains-gate-1cpu domains-gate-2cpu
 	row "domains: VMFUNC gate round trip" "TSC ticks (~ instructions)" "<= 2 VMFUNC + 40 instructions (42)" "v <= 42"
+	fig vmfunc_gate_only_ticks $db domains-gate-1cpu domains-gate-2cpu
+	row "domains: the gate alone (bh_vmf_enter round trip less a direct call of the same function)" "TSC ticks (~ instructions)" "<= 42" "v <= 42"
 	fig direct_call_ticks $db domains-gate-1cpu domains-gate-2cpu
 	row "domains: direct call, for comparison" "TSC ticks" "—" ""
 	fig vmfunc_gate_exits_per_1000_trips $db domains-gate-1cpu domains-gate-2cpu
