@@ -168,6 +168,8 @@ dd_names="bhnull_4k_read bhram_4k_read bhram_4k_write bhram_128k_read bhnull_128
 	row "domains: VM exits during the interrupt storm" "exits" "0" "v == 0"
 	fig storm_crossings domains-storm-2cpu domains-storm-1cpu
 	row "domains: gate crossings during the storm" "crossings" "—" ""
+	fig storm_ipis domains-storm-2cpu
+	row "domains: IPIs during the storm (2 CPUs)" "IPIs" "—" ""
 
 	# ---- protection keys, native ----
 	fig mpk_gate_over_floor native
