@@ -30,7 +30,9 @@
 #include <asm/nmi.h>
 #include <asm/hardirq.h>
 #include <asm/msr.h>
+#include <asm/irq_vectors.h>
 #include "../minivisor/hypercall.h"
+#include "../trampolines/vmfunc_gate.h"
 #include "bhtest_dom.h"
 #include "domain.h"
 
@@ -524,6 +526,14 @@ static void fault_cases(void)
 	fault_case("exception_de", bhtest_dom_div0, 0, 0);
 	fault_case("exception_pf", bhtest_dom_load, 0, 0);
 	gs_cases();
+	/*
+	 * a jump into the gate's interrupt stub for a vector the CPU did
+	 * not deliver (the reschedule IPI's: harmless if it ran)
+	 */
+	fault_case_n("forged_irq", bhtest_dom_forge_irq,
+		     (unsigned long)bh_vmf_irq_stubs +
+		     (RESCHEDULE_VECTOR - BH_VMF_FIRST_IRQ) * BH_VMF_IRQ_STUB_SIZE,
+		     0, 0);
 	/* a fault two levels deep: domain -> kernel -> domain faults */
 	idx = bh_domain_add_call(fault_nested_cb);
 	if (idx >= 0) {

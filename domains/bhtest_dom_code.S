@@ -11,6 +11,7 @@
 #include <linux/linkage.h>
 #include <asm/nospec-branch.h>
 #include <asm/processor-flags.h>
+#include <asm/segment.h>
 #include "../trampolines/vmfunc_gate.h"
 
 	.pushsection .text.bhtest_domain, "ax"
@@ -199,6 +200,27 @@ SYM_FUNC_START(bhtest_dom_div0)
 	divl	%ecx
 	ret
 SYM_FUNC_END(bhtest_dom_div0)
+
+/*
+ * long dom_forge_irq(stub): an interrupt frame of its own (SS, RSP,
+ * RFLAGS, CS, RIP = 1f) and a jump into the gate's interrupt stub at
+ * stub, as if the CPU had delivered that vector here: the kernel must
+ * not run the vector's handler for it (bh_irq_check).  Returns 0x1f
+ * if it came back through the stub's IRET.
+ */
+SYM_FUNC_START(bhtest_dom_forge_irq)
+	movq	%rsp, %rax
+	pushq	$__KERNEL_DS
+	pushq	%rax
+	pushfq
+	pushq	$__KERNEL_CS
+	leaq	1f(%rip), %rax
+	pushq	%rax
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rdi
+1:	movl	$0x1f, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_forge_irq)
 
 	.balign 4096, 0xcc
 	.globl bhtest_dom_page_end

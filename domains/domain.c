@@ -1053,6 +1053,8 @@ long bh_domain_call_task(struct bh_domain *d, const void *fn,
 EXPORT_SYMBOL_GPL(bh_domain_call_task);
 /* called by isolated drivers' code (bh_driver.h): its CRC from here */
 EXPORT_SYMBOL_GPL(bh_vmf_yield);
+/* for the fault tests (bhtest_dom: a domain's forged jump into a stub) */
+EXPORT_SYMBOL_GPL(bh_vmf_irq_stubs);
 
 const char *bh_domain_name(const struct bh_domain *d)
 {
@@ -1072,6 +1074,31 @@ void bh_domain_kill(struct bh_domain *d, int cpu, u64 addr,
 EXPORT_SYMBOL_GPL(bh_domain_kill);
 
 /* ---- domain faults (the minivisor's fault entry) ----------------------- */
+
+/* vmfunc_gate.h: was vector delivered, or did the domain jump to its stub? */
+int bh_irq_check(unsigned int vector, const u64 *frame,
+		 struct bh_vmf_cpu *st)
+{
+	int cpu = smp_processor_id();
+	struct bh_domain *d = bh_loaded[cpu];
+	char why[96];
+	u64 rip;
+
+	if (vector == SPURIOUS_APIC_VECTOR ||
+	    (apic_read(APIC_ISR + (vector / 32) * 0x10) & BIT(vector % 32)))
+		return 0;
+	/* the domain's return address in its frame, for the report only */
+	if (copy_from_kernel_nofault(&rip, frame + 4, sizeof(rip)))
+		rip = 0;
+	snprintf(why, sizeof(why),
+		 "entered the interrupt stub of vector %#x, which the CPU did not deliver",
+		 vector);
+	if (d)
+		bh_domain_kill(d, cpu, rip, why);
+	/* the entries it is nested in unwind as after a fault */
+	st->killed = 1;
+	return 1;
+}
 
 static const char *bh_vector_name(unsigned int v)
 {

@@ -565,6 +565,33 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	incq	BH_VMF_IRQS(%rdx)
 	movzbl	3*8(%rax), %ecx
 	lidt	bh_vmf_kernel_idtr(%rip)
+	/*
+	 * Delivered, or a jump into a stub with a frame the domain made?
+	 * bh_irq_check(vector, frame, st) asks the local APIC (vmfunc_gate.h).
+	 * The domain's caller-saved GPRs stay as they are for its return
+	 * (8 pushes: RSP is 16-byte aligned at the call).
+	 */
+	pushq	%rsi
+	pushq	%rdi
+	pushq	%r8
+	pushq	%r9
+	pushq	%r10
+	pushq	%r11
+	pushq	%rcx
+	pushq	%rdx
+	movl	%ecx, %edi
+	movq	%rax, %rsi
+	call	bh_irq_check
+	popq	%rdx
+	popq	%rcx
+	popq	%r11
+	popq	%r10
+	popq	%r9
+	popq	%r8
+	popq	%rdi
+	popq	%rsi
+	testl	%eax, %eax
+	jnz	.Lvmf_irq_forged
 	movq	%rsp, %rax
 	pushq	$__KERNEL_DS
 	pushq	%rax
@@ -595,6 +622,13 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	movq	BH_VMF_DOMAIN_CR3(%rdx), %rcx
 	movq	%rcx, %cr3
 	jmp	bh_vmf_irq_back
+	/* not delivered: the domain is dead (killed set), unwind its entry */
+.Lvmf_irq_forged:
+	popq	%rcx
+	popq	%rdx
+	popq	BH_VMF_DOMAIN_RSP(%rdx)
+	popq	%rax
+	jmp	bh_vmf_unwind
 	/* no live entry on this CPU (a forged jump) */
 .Lvmf_bad_irq:
 	ud2

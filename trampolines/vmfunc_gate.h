@@ -100,8 +100,22 @@ extern const char bh_vmf_nmi[];
  * st->irqs.  The domain runs with the caller's IF.
  */
 extern struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
-extern u64 bh_vmf_irq_target[256];	/* the kernel's handler per vector */
+/*
+ * A stub runs for a vector the CPU delivered, or because the domain
+ * jumped into it (the shared gate page is executable in its view) with a
+ * frame of its own making, to have the kernel run the handler of any
+ * vector.  Before the handler, bh_vmf_k_irq asks bh_irq_check (kernel
+ * view and stack, the kernel's IDT, IF = 0): delivery of a fixed
+ * interrupt sets its bit in the local APIC's in-service register until
+ * the handler's EOI; the APIC's spurious vector sets none and its handler
+ * does nothing to forge.  A vector not in service is the domain's fault:
+ * reported, the domain killed (st->killed), its entry unwound; returns 1.
+ * frame: the domain stack at the stub (rdx, rcx, rax, vector, RIP, ...).
+ */
+int bh_irq_check(unsigned int vector, const u64 *frame,
+		 struct bh_vmf_cpu *st);
 extern const char bh_vmf_irq_stubs[];	/* vector v at + (v - 32) * 16 */
+extern u64 bh_vmf_irq_target[256];	/* the kernel's handler per vector */
 
 /*
  * The return path finds this CPU's state from the CPU number in TSC_AUX

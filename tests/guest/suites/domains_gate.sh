@@ -114,6 +114,15 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	n=$(dmesg | grep -cE "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]+: changed the kernel's GS base \(SWAPGS, WRGSBASE or WRMSR\), put back by the gate: domain dead")
 	[ "$n" = 2 ] && ktap_ok fault_reported_gs_base ||
 		ktap_fail fault_reported_gs_base "$n GS-base kill lines in dmesg (want 2)"
+	# a jump into an interrupt stub, no interrupt delivered (vector 0xfd,
+	# the reschedule IPI): caught before the kernel's handler runs
+	l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: entered the interrupt stub of vector 0xfd, which the CPU did not deliver: domain dead" | head -1)
+	if [ -n "$l" ]; then
+		ktap_ok fault_reported_forged_irq
+		ktap_diag "${l#*] }"
+	else
+		ktap_fail fault_reported_forged_irq "no dmesg line for the forged interrupt"
+	fi
 	f=$(sed -n 's/.*domain_faults=\([0-9]*\).*/\1/p' /sys/kernel/bulkhead/minivisor/cpus | awk '{s += $1} END {print s + 0}')
 	[ "$f" -ge 16 ] && ktap_ok minivisor_counts_domain_faults || ktap_fail minivisor_counts_domain_faults "domain_faults=$f (want >= 16)"
 	ktap_diag "minivisor: $f domain faults"
