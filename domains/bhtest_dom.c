@@ -31,6 +31,8 @@
 #include <asm/hardirq.h>
 #include <asm/msr.h>
 #include <asm/irq_vectors.h>
+#define BH_COMPAT_APIC
+#include "../include/bh_compat.h"
 #include "../minivisor/hypercall.h"
 #include "../trampolines/vmfunc_gate.h"
 #include "bhtest_dom.h"
@@ -456,12 +458,48 @@ static void gs_cases(void)
 	local_irq_enable();
 }
 
+/* vectors in service in this CPU's local APIC (ISR words 1-7), OR-ed */
+static u32 isr_bits(void)
+{
+	u32 v = 0;
+	int i;
+
+	for (i = 1; i < 8; i++)
+		v |= bh_apic_read(APIC_ISR + i * 0x10);
+	return v;
+}
+
+/*
+ * The domain spins with IF = 1 on an RSP where the CPU cannot push an
+ * interrupt frame: the next interrupt's delivery faults (a fault of the
+ * domain).  The local APIC had accepted that interrupt: nothing may stay
+ * in service, and the timer must keep ticking on this CPU.
+ */
+static void irq_bad_rsp_case(const char *name, unsigned long rsp)
+{
+	unsigned long j0;
+	char t[64];
+	u32 isr;
+
+	fault_case(name, bhtest_dom_bad_rsp_spin, rsp, 100000000);
+	local_irq_disable();
+	isr = isr_bits();
+	local_irq_enable();
+	snprintf(t, sizeof(t), "%s_nothing_in_service", name);
+	check(isr == 0, t, "ISR bits", isr);
+	j0 = jiffies;
+	mdelay(100);
+	snprintf(t, sizeof(t), "%s_timer_ticks", name);
+	check(time_after(jiffies, j0), t, "jiffies moved", (long)(jiffies - j0));
+}
+
 static void fault_cases(void)
 {
 	struct bh_domain *victim;
 	u64 *vpage = (u64 *)get_zeroed_page(GFP_KERNEL);
 	u64 cr4 = __read_cr4();
 	u64 *kpage = (u64 *)get_zeroed_page(GFP_KERNEL);
+	u64 *kpage2 = (u64 *)get_zeroed_page(GFP_KERNEL);
 	unsigned int aux;
 	int idx;
 
@@ -534,6 +572,18 @@ static void fault_cases(void)
 		     (unsigned long)bh_vmf_irq_stubs +
 		     (RESCHEDULE_VECTOR - BH_VMF_FIRST_IRQ) * BH_VMF_IRQ_STUB_SIZE,
 		     0, 0);
+	/*
+	 * an interrupt delivered while the domain's RSP points where no
+	 * frame can go: kernel memory (EPT), nothing at all (#PF, #DF)
+	 */
+	if (kpage2) {
+		irq_bad_rsp_case("irq_bad_rsp_kernel",
+				 (unsigned long)kpage2 + PAGE_SIZE);
+		free_page((unsigned long)kpage2);
+	} else {
+		check(false, "irq_bad_rsp_kernel_stopped", "no page", 0);
+	}
+	irq_bad_rsp_case("irq_bad_rsp_unmapped", 0x1000);
 	/* a fault two levels deep: domain -> kernel -> domain faults */
 	idx = bh_domain_add_call(fault_nested_cb);
 	if (idx >= 0) {

@@ -222,6 +222,21 @@ SYM_FUNC_START(bhtest_dom_forge_irq)
 	ret
 SYM_FUNC_END(bhtest_dom_forge_irq)
 
+/*
+ * long dom_bad_rsp_spin(rsp, n): RSP = rsp (somewhere no interrupt frame
+ * can be pushed), spin n times with the caller's IF: the delivery of an
+ * interrupt faults.  If none came: RSP back, return 0x5a.
+ */
+SYM_FUNC_START(bhtest_dom_bad_rsp_spin)
+	movq	%rsp, %rdx
+	movq	%rdi, %rsp
+1:	decq	%rsi
+	jnz	1b
+	movq	%rdx, %rsp
+	movl	$0x5a, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_bad_rsp_spin)
+
 	.balign 4096, 0xcc
 	.globl bhtest_dom_page_end
 bhtest_dom_page_end:

@@ -40,6 +40,7 @@
 #include <asm/trap_pf.h>
 #include <asm/trapnr.h>
 #include <asm/vmx.h>
+#define BH_COMPAT_APIC
 #include "../include/bh_compat.h"
 #include "../minivisor/hypercall.h"
 #include "../trampolines/scan.h"
@@ -1085,7 +1086,7 @@ int bh_irq_check(unsigned int vector, const u64 *frame,
 	u64 rip;
 
 	if (vector == SPURIOUS_APIC_VECTOR ||
-	    (apic_read(APIC_ISR + (vector / 32) * 0x10) & BIT(vector % 32)))
+	    (bh_apic_read(APIC_ISR + (vector / 32) * 0x10) & BIT(vector % 32)))
 		return 0;
 	/* the domain's return address in its frame, for the report only */
 	if (copy_from_kernel_nofault(&rip, frame + 4, sizeof(rip)))
@@ -1280,6 +1281,37 @@ static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 }
 
 /*
+ * A domain that runs with IF = 1 and an RSP where the CPU cannot push an
+ * interrupt frame (kernel memory: EPT; nothing: #PF, then #DF on an IST
+ * stack absent from its view) faults in the delivery of an external
+ * interrupt.  The local APIC accepted that interrupt: it stays in
+ * service with no handler to end it, and it and every vector below it
+ * would stay blocked on this CPU (its timer first).  A domain runs with
+ * IF = 1 only for a caller with IF = 1, never a hardirq handler, so
+ * nothing was in service when it was entered: end each vector in service
+ * now and raise it again as a self-IPI, for the kernel's handler once
+ * interrupts are on.  IF = 0, kernel view.
+ */
+static void bh_release_stray_irqs(struct bh_domain *d, int cpu)
+{
+	unsigned int i, v, n = 0;
+	u32 isr;
+
+	for (i = 8; i-- > 1 && n < 16; ) {
+		isr = bh_apic_read(APIC_ISR + i * 0x10);
+		if (!isr)
+			continue;
+		v = i * 32 + __fls(isr);
+		bh_apic_eoi();	/* ends the highest vector in service: v */
+		apic->send_IPI_self(v);
+		pr_warn(BH_NAME ": domain %s cpu %d: vector %#x was in service when the domain faulted (its delivery into the domain failed): ended and raised again\n",
+			d->name, cpu, v);
+		n++;
+		i++;		/* this word again: more bits below v? */
+	}
+}
+
+/*
  * Called by bh_vmf_fault_entry on the CPU's fault stack, kernel view,
  * IF = 0, GS and CR3 the kernel's (restored by the minivisor).  The domain
  * live in this CPU's slot is the culprit.  Returns the CPU's gate state
@@ -1306,6 +1338,8 @@ struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec)
 	       d->name, cpu, (void *)r.rip, r.rsp, (long long)r.view, why);
 	st->killed = 1;
 	bh_domain_kill(d, cpu, addr, why);
+	if (st->domain_flags & X86_EFLAGS_IF)
+		bh_release_stray_irqs(d, cpu);
 	return st;
 }
 

@@ -165,5 +165,26 @@ static inline struct gendisk *bh_blk_alloc_disk(struct blk_mq_tag_set *set,
 }
 #endif /* BH_COMPAT_BLK */
 
+#ifdef BH_COMPAT_APIC
+#include <asm/apic.h>
+/*
+ * The local APIC through the exported struct apic: 6.6 made apic_read()
+ * and apic_eoi() static calls whose trampolines modules cannot reach.
+ */
+static inline u32 bh_apic_read(u32 reg)
+{
+	return apic->read(reg);
+}
+
+static inline void bh_apic_eoi(void)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	apic->eoi();
+#else
+	apic->eoi_write(APIC_EOI, APIC_EOI_ACK);
+#endif
+}
+#endif /* BH_COMPAT_APIC */
+
 #endif /* !__ASSEMBLY__ */
 #endif /* BH_COMPAT_H */

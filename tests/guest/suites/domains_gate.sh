@@ -109,7 +109,16 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	exception_ud exception 6 \(#UD\) raised by domain code
 	exception_de exception 0 \(#DE\) raised by domain code
 	exception_pf exception 14 \(#PF\) raised by domain code at bhtest_dom_load.*: read of 0x0, mapped nowhere in the kernel
+	irq_bad_rsp_kernel write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT, while delivering vector [0-9]+
 	EOF
+	# the interrupts whose delivery into a domain failed: ended, raised again
+	n=$(dmesg | grep -cE "bhdomains: domain bhfault cpu [0-9]+: vector 0x[0-9a-f]+ was in service when the domain faulted \(its delivery into the domain failed\): ended and raised again")
+	if [ "$n" -ge 2 ]; then
+		ktap_ok fault_reported_irq_in_service
+		ktap_diag "$(dmesg | grep -m1 'was in service when the domain faulted' | sed 's/^\[[^]]*\] //')"
+	else
+		ktap_fail fault_reported_irq_in_service "$n lines for an interrupt left in service (want >= 2)"
+	fi
 	# GS base changed with no exit (SWAPGS, WRGSBASE): the gate's check
 	n=$(dmesg | grep -cE "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]+: changed the kernel's GS base \(SWAPGS, WRGSBASE or WRMSR\), put back by the gate: domain dead")
 	[ "$n" = 2 ] && ktap_ok fault_reported_gs_base ||
