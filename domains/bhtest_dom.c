@@ -481,10 +481,13 @@ static void irq_bad_rsp_case(const char *name, unsigned long rsp)
 	char t[64];
 	u32 isr;
 
+	/* the ISR read below on the CPU where the domain faulted */
+	migrate_disable();
 	fault_case(name, bhtest_dom_bad_rsp_spin, rsp, 100000000);
 	local_irq_disable();
 	isr = isr_bits();
 	local_irq_enable();
+	migrate_enable();
 	snprintf(t, sizeof(t), "%s_nothing_in_service", name);
 	check(isr == 0, t, "ISR bits", isr);
 	j0 = jiffies;
