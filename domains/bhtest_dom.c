@@ -144,10 +144,17 @@ static long callback_nested(unsigned long a, unsigned long b, unsigned long c)
 	return bh_domain_call(the_domain, bhtest_dom_add, a, b, c) + 1000;
 }
 
+/* the RFLAGS a kernel function called by a domain runs with */
+static long callback_flags(unsigned long a, unsigned long b, unsigned long c)
+{
+	return native_save_fl();
+}
+
 static void call_outs(struct bh_domain *d)
 {
 	int i1 = bh_domain_add_call(callback_sum);
 	int i2 = bh_domain_add_call(callback_nested);
+	int i3 = bh_domain_add_call(callback_flags);
 	long v;
 
 	the_domain = d;
@@ -162,6 +169,15 @@ static void call_outs(struct bh_domain *d)
 	check(v == -ENOENT + 1, "domain_call_bad_index_refused", "got", v);
 	v = bh_domain_call(d, bhtest_dom_add, 1, 2, 3);
 	check(v == 6, "gate_fine_after_callouts", "got", v);
+	/* a domain that set DF and AC: the kernel's function runs without */
+	if (i3 >= 0) {
+		v = bh_domain_call(d, bhtest_dom_callout_flags, i3, 0, 0);
+		check(v > 0 && !(v & (X86_EFLAGS_AC | X86_EFLAGS_DF)),
+		      "callout_flags_clean", "rflags", v);
+		bh_domain_del_call(i3);
+	} else {
+		check(false, "callout_flags_clean", "add_call", i3);
+	}
 	bh_domain_del_call(i1);
 	bh_domain_del_call(i2);
 	v = bh_domain_call(d, bhtest_dom_callout, i1, 4, 5);

@@ -17,6 +17,7 @@ long bhtest_dom_add(long a, long b, long c);
 long bhtest_dom_regs(void);
 long bhtest_dom_clobber(void);
 long bhtest_dom_flags(void);
+long bhtest_dom_callout_flags(unsigned long idx);
 long bhtest_dom_store(u64 *p, u64 v);
 long bhtest_dom_load(const u64 *p);
 long bhtest_dom_rsp(void);

@@ -69,6 +69,22 @@ SYM_FUNC_START(bhtest_dom_clobber)
 	ret
 SYM_FUNC_END(bhtest_dom_clobber)
 
+/*
+ * long dom_callout_flags(idx): with AC and DF set, the kernel's function
+ * idx (a call-out); returns what it returned
+ */
+SYM_FUNC_START(bhtest_dom_callout_flags)
+	movq	%rdi, %rcx
+	xorl	%edi, %edi
+	xorl	%esi, %esi
+	xorl	%edx, %edx
+	pushfq
+	orq	$(X86_EFLAGS_AC | X86_EFLAGS_DF), (%rsp)
+	popfq
+	call	bh_vmf_out
+	ret
+SYM_FUNC_END(bhtest_dom_callout_flags)
+
 /* the RFLAGS the domain runs with */
 SYM_FUNC_START(bhtest_dom_flags)
 	pushfq

@@ -51,6 +51,7 @@
 #include <asm/unwind_hints.h>
 #include <asm/ibt.h>
 #include <asm/segment.h>
+#include <asm/smap.h>
 #include "vmfunc_gate.h"
 /* a site's address is for the scanner, not a branch target (mpk_gate.h) */
 #define BH_GATE_SITE_ANNOTATE	ANNOTATE_NOENDBR
@@ -487,6 +488,13 @@ SYM_CODE_START_LOCAL(bh_vmf_k_out)
 	xorl	%r13d, %r13d
 	xorl	%r14d, %r14d
 	xorl	%r15d, %r15d
+	/*
+	 * the domain's RFLAGS are live: a DF it set would run the kernel's
+	 * string code backwards, an AC would turn SMAP off (its own RFLAGS
+	 * come back from its stack on the way back)
+	 */
+	cld
+	ASM_CLAC
 	ANNOTATE_RETPOLINE_SAFE
 	call	*%r10
 2:	movq	%rax, %r8
@@ -581,6 +589,9 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	pushq	%rdx
 	movl	%ecx, %edi
 	movq	%rax, %rsi
+	/* the domain's DF and AC are live (delivery keeps them): C wants 0 */
+	cld
+	ASM_CLAC
 	call	bh_irq_check
 	popq	%rdx
 	popq	%rcx
