@@ -51,7 +51,6 @@
 #include <asm/unwind_hints.h>
 #include <asm/ibt.h>
 #include <asm/segment.h>
-#include <asm/smap.h>
 #include "vmfunc_gate.h"
 /* a site's address is for the scanner, not a branch target (mpk_gate.h) */
 #define BH_GATE_SITE_ANNOTATE	ANNOTATE_NOENDBR
@@ -491,10 +490,10 @@ SYM_CODE_START_LOCAL(bh_vmf_k_out)
 	/*
 	 * the domain's RFLAGS are live: a DF it set would run the kernel's
 	 * string code backwards, an AC would turn SMAP off (its own RFLAGS
-	 * come back from its stack on the way back)
+	 * come back from its stack on the way back).  IF is 0 already.
 	 */
-	cld
-	ASM_CLAC
+	pushq	$X86_EFLAGS_FIXED
+	popfq
 	ANNOTATE_RETPOLINE_SAFE
 	call	*%r10
 2:	movq	%rax, %r8
@@ -589,9 +588,12 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	pushq	%rdx
 	movl	%ecx, %edi
 	movq	%rax, %rsi
-	/* the domain's DF and AC are live (delivery keeps them): C wants 0 */
-	cld
-	ASM_CLAC
+	/*
+	 * the domain's DF and AC are live (delivery keeps them): C wants
+	 * them 0 (one POPF, not CLD/CLAC: objtool takes DF for clear here)
+	 */
+	pushq	$X86_EFLAGS_FIXED
+	popfq
 	call	bh_irq_check
 	popq	%rdx
 	popq	%rcx
