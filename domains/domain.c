@@ -950,8 +950,13 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 	st->domain_flags = X86_EFLAGS_FIXED | (flags & X86_EFLAGS_IF);
 	ret = bh_vmf_enter(a0, a1, a2, (unsigned long)fn, st);
 	d->crossings[cpu]++;
-	/* the next entries need no flush of the domain's PCID */
-	st->domain_cr3 = d->cr3_noflush;
+	/*
+	 * the next entries need no flush of the domain's PCID (the fast
+	 * path runs only after a slow entry has loaded the view and left
+	 * this value)
+	 */
+	if (slow)
+		st->domain_cr3 = d->cr3_noflush;
 	if (unlikely(st->yielded | st->bad_gs | READ_ONCE(d->dead) |
 		     (READ_ONCE(rec->nmis_deferred) + READ_ONCE(st->nmis) !=
 		      bh_nmis_seen[cpu])))
