@@ -11,9 +11,13 @@
  * kernel memory (module data, heap, image), reads another domain, jumps
  * into kernel code, runs a privileged instruction (WRMSR, MOV to CR4,
  * VMCALL), a VMFUNC with a forged index,
- * or raises an exception (#UD, #DE, #PF), also nested below a call-out;
- * each must be stopped (the call returns -EIO, one domain fault counted by
- * the minivisor, the domain dead), and a domain created again must work.
+ * or raises an exception (#UD, #DE, #PF), also nested below a call-out,
+ * jumps into an interrupt stub or raises INT 0xfd; each must be stopped
+ * (the call returns -EIO, one domain fault counted by the minivisor, the
+ * domain dead), and a domain created again must work.  Interrupts in a
+ * domain take its IST area: a domain on a bad RSP takes them and lives,
+ * an entry nested in a softirq takes its own, and a broken IST pointer
+ * (written by the test) stops the domain with nothing left in service.
  */
 #include <linux/gfp.h>
 #include <linux/delay.h>
@@ -25,6 +29,7 @@
 #include <linux/io.h>
 #include <linux/jiffies.h>
 #include <linux/smp.h>
+#include <linux/timer.h>
 #include <asm/apic.h>
 #include <asm/fsgsbase.h>
 #include <asm/nmi.h>
@@ -182,6 +187,66 @@ static void call_outs(struct bh_domain *d)
 	bh_domain_del_call(i2);
 	v = bh_domain_call(d, bhtest_dom_callout, i1, 4, 5);
 	check(v == -ENOENT + 1, "removed_call_refused", "got", v);
+}
+
+/*
+ * An entry nested in the handler of an interrupt taken inside the domain,
+ * which itself takes interrupts: the outer spin is interrupted by the
+ * tick, the tick's softirq (interrupts on, on the kernel stack below the
+ * domain) runs this timer, which calls the same domain again; the inner
+ * spin's interrupts land on the same IST area as the outer one's.  Both
+ * must come back with their own frames.
+ */
+static struct {
+	struct timer_list timer;
+	struct bh_domain *d;
+	bool outer_live;	/* the outer call is in progress */
+	bool nested;		/* the timer ran while it was */
+	u64 *flag;		/* a word of the domain's page */
+	long ret;
+	u64 irqs;
+} nest;
+
+static void nest_timer_fn(struct timer_list *t)
+{
+	unsigned int cpu = smp_processor_id();
+	u64 i0 = bh_domain_irqs(cpu);
+
+	nest.nested = READ_ONCE(nest.outer_live);
+	nest.ret = bh_domain_call(nest.d, bhtest_dom_spin, 1000000, 0, 0);
+	nest.irqs = bh_domain_irqs(cpu) - i0;
+	/* the outer call's wait ends */
+	WRITE_ONCE(*nest.flag, 0x77);
+}
+
+static void irq_nested_in_domain(struct bh_domain *d, u64 *page)
+{
+	long v;
+	int cpu;
+
+	nest.d = d;
+	nest.ret = -1;
+	nest.flag = &page[PAGE_SIZE / sizeof(u64) - 1];
+	*nest.flag = 0;
+	timer_setup(&nest.timer, nest_timer_fn, TIMER_PINNED);
+	cpu = get_cpu();
+	nest.timer.expires = jiffies + 2;
+	add_timer_on(&nest.timer, cpu);
+	WRITE_ONCE(nest.outer_live, true);
+	/* up to ~1 s of guest time at 2.2 GHz */
+	v = bh_domain_call(d, bhtest_dom_wait, (unsigned long)nest.flag,
+			   1000000000, 0);
+	WRITE_ONCE(nest.outer_live, false);
+	put_cpu();
+	del_timer_sync(&nest.timer);
+	check(v == 0x77, "irq_nested_outer_returned", "call returned", v);
+	check(nest.nested, "irq_nested_ran_inside", "timer ran inside the outer call",
+	      nest.nested);
+	check(nest.ret == 0 && nest.irqs >= 1, "irq_nested_inner_interrupted",
+	      nest.ret ? "inner call returned" : "interrupts in the inner call",
+	      nest.ret ? nest.ret : (long)nest.irqs);
+	pr_info(T "# nested entry from a softirq inside the domain: %llu interrupts inside it\n",
+		nest.irqs);
 }
 
 /*
@@ -486,30 +551,107 @@ static u32 isr_bits(void)
 }
 
 /*
- * The domain spins with IF = 1 on an RSP where the CPU cannot push an
- * interrupt frame: the next interrupt's delivery faults (a fault of the
- * domain).  The local APIC had accepted that interrupt: nothing may stay
- * in service, and the timer must keep ticking on this CPU.
+ * Interrupts are delivered on the domain's IST area, whatever its RSP:
+ * the domain spins with IF = 1 on an RSP where no frame could go
+ * (kernel memory, nothing at all); timer interrupts must reach the
+ * kernel's handler through the stubs and the domain must come back
+ * alive, its RSP as it left it.
  */
-static void irq_bad_rsp_case(const char *name, unsigned long rsp)
+static void irq_on_ist_case(const char *name, unsigned long rsp)
 {
-	unsigned long j0;
+	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
+	struct bh_domain *d;
+	unsigned int t0, t1;
+	int cpu;
+	u64 i0, i1;
+	long v, v2;
 	char t[64];
+
+	d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
+	snprintf(t, sizeof(t), "%s_returned", name);
+	if (IS_ERR(d)) {
+		check(false, t, "no domain", PTR_ERR(d));
+		free_page((unsigned long)page);
+		return;
+	}
+	cpu = get_cpu();
+	i0 = bh_domain_irqs(cpu);
+	t0 = this_cpu_read(irq_stat.apic_timer_irqs);
+	v = bh_domain_call(d, bhtest_dom_bad_rsp_spin, rsp, 2000000, 0);
+	t1 = this_cpu_read(irq_stat.apic_timer_irqs);
+	i1 = bh_domain_irqs(cpu);
+	v2 = bh_domain_call(d, bhtest_dom_add, 1, 20, 300);
+	put_cpu();
+	check(v == 0x5a, t, "call returned", v);
+	snprintf(t, sizeof(t), "%s_interrupts_delivered", name);
+	check(t1 - t0 >= 2 && i1 - i0 >= t1 - t0, t,
+	      t1 - t0 < 2 ? "timer interrupts" : "stub entries",
+	      t1 - t0 < 2 ? t1 - t0 : (long)(i1 - i0));
+	snprintf(t, sizeof(t), "%s_domain_alive", name);
+	check(v2 == 321, t, "next call returned", v2);
+	pr_info(T "# %s: %u timer interrupts, %llu through the stubs, the domain on RSP %#lx\n",
+		name, t1 - t0, i1 - i0, rsp);
+	bh_domain_destroy(d);
+	free_page((unsigned long)page);
+}
+
+/*
+ * The delivery itself fails: the domain's IST slot points where nothing
+ * is mapped (not something a domain can do: the test writes the TSS).
+ * The local APIC had accepted that interrupt: the domain is stopped,
+ * nothing may stay in service, and the timer must keep ticking here.
+ */
+static void irq_ist_unusable(void)
+{
+	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
+	struct bh_domain *d;
+	unsigned long j0;
+	u64 f0, f1, ist;
+	long v, v2;
 	u32 isr;
 
+	d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
+	if (IS_ERR(d)) {
+		check(false, "irq_ist_unusable_stopped", "no domain",
+		      PTR_ERR(d));
+		free_page((unsigned long)page);
+		return;
+	}
 	/* the ISR read below on the CPU where the domain faulted */
 	migrate_disable();
-	fault_case(name, bhtest_dom_bad_rsp_spin, rsp, 100000000);
+	/* the first call loads the view, which sets the IST slot */
+	v = bh_domain_call(d, bhtest_dom_nop, 0, 0, 0);
+	local_irq_disable();
+	ist = this_cpu_read(cpu_tss_rw.x86_tss.ist[BH_VMF_IST - 1]);
+	this_cpu_write(cpu_tss_rw.x86_tss.ist[BH_VMF_IST - 1], 0x1000);
+	local_irq_enable();
+	f0 = domain_faults_here();
+	v = v ? v : bh_domain_call(d, bhtest_dom_spin, 2000000, 0, 0);
+	f1 = domain_faults_here();
+	v2 = bh_domain_call(d, bhtest_dom_add, 1, 20, 300);
 	local_irq_disable();
 	isr = isr_bits();
+	this_cpu_write(cpu_tss_rw.x86_tss.ist[BH_VMF_IST - 1], ist);
 	local_irq_enable();
 	migrate_enable();
-	snprintf(t, sizeof(t), "%s_nothing_in_service", name);
-	check(isr == 0, t, "ISR bits", isr);
+	check(v == -EIO && f1 == f0 + 1, "irq_ist_unusable_stopped",
+	      v != -EIO ? "call returned" : "faults counted",
+	      v != -EIO ? v : (long)(f1 - f0));
+	check(v2 == -EIO, "irq_ist_unusable_domain_dead", "call returned", v2);
+	check(isr == 0, "irq_ist_unusable_nothing_in_service", "ISR bits",
+	      isr);
 	j0 = jiffies;
 	mdelay(100);
-	snprintf(t, sizeof(t), "%s_timer_ticks", name);
-	check(time_after(jiffies, j0), t, "jiffies moved", (long)(jiffies - j0));
+	check(time_after(jiffies, j0), "irq_ist_unusable_timer_ticks",
+	      "jiffies moved", (long)(jiffies - j0));
+	bh_domain_destroy(d);
+	d = fault_domain(page);
+	v = IS_ERR(d) ? PTR_ERR(d) : bh_domain_call(d, bhtest_dom_add, 1, 20,
+						    300);
+	check(v == 321, "irq_ist_unusable_reload_works", "got", v);
+	if (!IS_ERR(d))
+		bh_domain_destroy(d);
+	free_page((unsigned long)page);
 }
 
 static void fault_cases(void)
@@ -591,18 +733,21 @@ static void fault_cases(void)
 		     (unsigned long)bh_vmf_irq_stubs +
 		     (RESCHEDULE_VECTOR - BH_VMF_FIRST_IRQ) * BH_VMF_IRQ_STUB_SIZE,
 		     0, 0);
+	/* a software interrupt (INT 0xfd): through the IST, not delivered */
+	fault_case_n("forged_int", bhtest_dom_int_fd, 0, 0, 0);
 	/*
-	 * an interrupt delivered while the domain's RSP points where no
-	 * frame can go: kernel memory (EPT), nothing at all (#PF, #DF)
+	 * interrupts while the domain's RSP points where no frame could
+	 * go: kernel memory, nothing at all (the IST takes them)
 	 */
 	if (kpage2) {
-		irq_bad_rsp_case("irq_bad_rsp_kernel",
-				 (unsigned long)kpage2 + PAGE_SIZE);
+		irq_on_ist_case("irq_bad_rsp_kernel",
+				(unsigned long)kpage2 + PAGE_SIZE);
 		free_page((unsigned long)kpage2);
 	} else {
-		check(false, "irq_bad_rsp_kernel_stopped", "no page", 0);
+		check(false, "irq_bad_rsp_kernel_returned", "no page", 0);
 	}
-	irq_bad_rsp_case("irq_bad_rsp_unmapped", 0x1000);
+	irq_on_ist_case("irq_bad_rsp_unmapped", 0x1000);
+	irq_ist_unusable();
 	/* a fault two levels deep: domain -> kernel -> domain faults */
 	idx = bh_domain_add_call(fault_nested_cb);
 	if (idx >= 0) {
@@ -681,6 +826,7 @@ static int __init bhtest_dom_init(void)
 	call_outs(d);
 	other_domain_refused(d);
 	irqs_in_domain(d);
+	irq_nested_in_domain(d, page);
 	nmis_in_domain(d);
 	measure_round_trip(d);
 	ret = 0;

@@ -30,10 +30,12 @@ long bhtest_dom_vmcall(void);
 long bhtest_dom_vmfunc(u32 index);
 long bhtest_dom_ud(void);
 long bhtest_dom_forge_irq(unsigned long stub);
+long bhtest_dom_int_fd(void);
 long bhtest_dom_bad_rsp_spin(unsigned long rsp, unsigned long n);
 long bhtest_dom_div0(void);
 long bhtest_dom_swapgs(void);
 long bhtest_dom_spin(unsigned long n);
+long bhtest_dom_wait(const u64 *p, unsigned long n);
 long bhtest_dom_wrgsbase(unsigned long base);
 
 #endif /* BHTEST_DOM_H */

@@ -135,6 +135,19 @@ SYM_FUNC_START(bhtest_dom_spin)
 	ret
 SYM_FUNC_END(bhtest_dom_spin)
 
+/*
+ * long wait(p, n): spin with IF as the gate left it until *p (a word of
+ * the domain's page) is not 0 or n iterations passed; returns *p
+ */
+SYM_FUNC_START(bhtest_dom_wait)
+1:	movq	(%rdi), %rax
+	testq	%rax, %rax
+	jnz	2f
+	decq	%rsi
+	jnz	1b
+2:	ret
+SYM_FUNC_END(bhtest_dom_wait)
+
 /* ---- misbehaviour, for the fault tests (each must kill the domain) ---- */
 
 /* jump to a (kernel) address outside the domain */
@@ -239,9 +252,21 @@ SYM_FUNC_START(bhtest_dom_forge_irq)
 SYM_FUNC_END(bhtest_dom_forge_irq)
 
 /*
+ * long dom_int_fd(void): INT 0xfd (the reschedule IPI's vector) as a
+ * software interrupt: the CPU takes it through the domains' IDT and the
+ * IST like a delivered one, but nothing is in service.  Returns 0x1f if
+ * it came back.
+ */
+SYM_FUNC_START(bhtest_dom_int_fd)
+	int	$0xfd
+	movl	$0x1f, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_int_fd)
+
+/*
  * long dom_bad_rsp_spin(rsp, n): RSP = rsp (somewhere no interrupt frame
- * can be pushed), spin n times with the caller's IF: the delivery of an
- * interrupt faults.  If none came: RSP back, return 0x5a.
+ * could be pushed), spin n times with the caller's IF (interrupts go to
+ * the IST area), RSP back, return 0x5a.
  */
 SYM_FUNC_START(bhtest_dom_bad_rsp_spin)
 	movq	%rsp, %rdx

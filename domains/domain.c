@@ -134,6 +134,47 @@ static gate_desc *bh_idt;
 static bool bh_pcide;
 static u64 bh_cr3_noflush;	/* BH_CR3_NOFLUSH if bh_pcide, else 0 */
 
+/*
+ * TSS IST slot BH_VMF_IST of cpu: the IST top of the domain in its EPTP
+ * slot, 0 when none (vmfunc_gate.h, "Exitless interrupts").  Only the
+ * stubs of bh_vmf_idtr use it; Linux leaves it 0.
+ */
+static void bh_ist_set(int cpu, u64 top)
+{
+	per_cpu(cpu_tss_rw, cpu).x86_tss.ist[BH_VMF_IST - 1] = top;
+}
+
+static bool bh_ist_ours;
+
+/* is the slot free on every CPU?  Then it is ours until unload */
+static int bh_ist_claim(void)
+{
+	u64 v;
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		v = per_cpu(cpu_tss_rw, cpu).x86_tss.ist[BH_VMF_IST - 1];
+		if (v) {
+			pr_err(BH_NAME ": cpu %d: TSS IST slot %d holds %#llx (someone else's): not loading\n",
+			       cpu, BH_VMF_IST, v);
+			return -EBUSY;
+		}
+	}
+	bh_ist_ours = true;
+	return 0;
+}
+
+static void bh_ist_release(void)
+{
+	int cpu;
+
+	if (!bh_ist_ours)
+		return;
+	for_each_possible_cpu(cpu)
+		bh_ist_set(cpu, 0);
+	bh_ist_ours = false;
+}
+
 /* per CPU: the minivisor's fault record and the fault entry's stack */
 #define BH_FAULT_STACK_ORDER	1
 static struct mv_fault_record *bh_fault_rec[BH_VMF_MAX_CPUS];
@@ -545,6 +586,9 @@ static void bh_domain_free(struct bh_domain *d)
 			bh_hc_on(cpu, MV_HC_VIEW_LOAD_SLOT, MV_VIEW_NONE,
 				 BH_VMF_SLOT, 0, NULL);
 			bh_loaded[cpu] = NULL;
+			/* nothing points at its stack once it is freed */
+			bh_ist_set(cpu, 0);
+			bh_states[cpu].ist_frame = 0;
 		}
 		if (d->view[cpu] != MV_VIEW_NONE)
 			bh_hc_on(cpu, MV_HC_VIEW_DESTROY, d->view[cpu], 0, 0,
@@ -605,17 +649,25 @@ static int bh_domain_setup(struct bh_domain *d)
 		if (ret)
 			return ret;
 	}
-	/* what delivering an interrupt reads: the IDT, each CPU's GDT */
+	/*
+	 * what delivering an interrupt reads: the IDT, each CPU's GDT and
+	 * the first page of its TSS (the IST pointers)
+	 */
 	ret = bh_owner_grant(&bh_map, BH_DOM_KERNEL, d->id,
 			     PHYS_PFN(__pa(bh_idt)), 1, BH_PERM_R);
 	for_each_possible_cpu(cpu) {
-		u64 gdt = bh_kva_to_pfn(get_cpu_entry_area(cpu)->gdt);
+		struct cpu_entry_area *cea = get_cpu_entry_area(cpu);
+		u64 gdt = bh_kva_to_pfn(cea->gdt);
+		u64 tss = bh_kva_to_pfn(&cea->tss.x86_tss);
 
-		if (!ret && !gdt)
+		if (!ret && (!gdt || !tss))
 			ret = -ENOENT;
 		if (!ret)
 			ret = bh_owner_grant(&bh_map, BH_DOM_KERNEL, d->id,
 					     gdt, 1, BH_PERM_R);
+		if (!ret)
+			ret = bh_owner_grant(&bh_map, BH_DOM_KERNEL, d->id,
+					     tss, 1, BH_PERM_R);
 	}
 	if (ret)
 		return ret;
@@ -769,6 +821,21 @@ static u64 bh_yield_site(u64 rsp)
 }
 
 /*
+ * d's stack for this CPU: on top its IST area (BH_VMF_IST_ROOM bytes,
+ * where the CPU delivers the interrupts that land in d: vmfunc_gate.h),
+ * below it what a depth-0 entry runs on.  Both d's own memory.
+ */
+static __always_inline u64 bh_ist_top(struct bh_domain *d, int cpu)
+{
+	return (u64)d->stack[cpu] + (PAGE_SIZE << BH_STACK_ORDER);
+}
+
+static __always_inline u64 bh_stack_top(struct bh_domain *d, int cpu)
+{
+	return bh_ist_top(d, cpu) - BH_VMF_IST_ROOM;
+}
+
+/*
  * The slow start of a crossing (bh_domain_enter): a nested entry, a task
  * entry, or the first entry since another domain's view was in the slot
  * of this CPU.  IF = 0.  Sets st->domain_rsp and, when the view is loaded
@@ -816,14 +883,17 @@ static noinline long bh_enter_prepare(struct bh_domain *d,
 		}
 		bh_loaded[cpu] = d;
 		st->domain_cr3 = d->cr3;
+		/* its interrupts are delivered on its IST area for this CPU */
+		bh_ist_set(cpu, bh_ist_top(d, cpu));
+		st->ist_frame = bh_ist_top(d, cpu) -
+				BH_VMF_IST_FRAME_WORDS * sizeof(u64);
 		/*
 		 * what the gate checks GS base against on the way back: this
 		 * CPU's per-CPU base, fixed since boot
 		 */
 		st->kernel_gs = rdgsbase();
 	}
-	st->domain_rsp = task_rsp ? task_rsp :
-			 (u64)d->stack[cpu] + (PAGE_SIZE << BH_STACK_ORDER);
+	st->domain_rsp = task_rsp ? task_rsp : bh_stack_top(d, cpu);
 	return 0;
 }
 
@@ -939,8 +1009,7 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 			return bh_domain_enter_slow(d, fn, a0, a1, a2,
 						    task_rsp, y);
 		}
-		st->domain_rsp = (u64)d->stack[cpu] +
-				 (PAGE_SIZE << BH_STACK_ORDER);
+		st->domain_rsp = bh_stack_top(d, cpu);
 	}
 	/* where a fault of the domain resumes the kernel: this CR3 */
 	cr3 = __read_cr3();
@@ -1083,22 +1152,35 @@ EXPORT_SYMBOL_GPL(bh_domain_kill);
 
 /* vmfunc_gate.h: was vector delivered, or did the domain jump to its stub? */
 int bh_irq_check(unsigned int vector, const u64 *frame,
-		 struct bh_vmf_cpu *st)
+		 struct bh_vmf_cpu *st, u64 rsp)
 {
 	int cpu = smp_processor_id();
 	struct bh_domain *d = bh_loaded[cpu];
-	char why[96];
-	u64 rip;
+	char why[128];
+	/* the domain's return address in the frame, for the report only */
+	u64 rip = frame[4];
 
-	if (vector == SPURIOUS_APIC_VECTOR ||
-	    (bh_apic_read(APIC_ISR + (vector / 32) * 0x10) & BIT(vector % 32)))
-		return 0;
-	/* the domain's return address in its frame, for the report only */
-	if (copy_from_kernel_nofault(&rip, frame + 4, sizeof(rip)))
+	if (rsp != st->ist_frame) {
+		/* its frame is where it jumped from, if that is its memory */
 		rip = 0;
-	snprintf(why, sizeof(why),
-		 "entered the interrupt stub of vector %#x, which the CPU did not deliver",
-		 vector);
+		if (d && bh_domain_owns(d, (void *)rsp,
+					BH_VMF_IST_FRAME_WORDS * sizeof(u64),
+					BH_PERM_R)) {
+			vector = ((const u64 *)rsp)[3] & 0xff;
+			rip = ((const u64 *)rsp)[4];
+		}
+		snprintf(why, sizeof(why),
+			 "entered the interrupt stub of vector %#x with RSP %#llx, not on its IST area: no delivery",
+			 vector, rsp);
+	} else if (vector != SPURIOUS_APIC_VECTOR &&
+		   !(bh_apic_read(APIC_ISR + (vector / 32) * 0x10) &
+		     BIT(vector % 32))) {
+		snprintf(why, sizeof(why),
+			 "entered the interrupt stub of vector %#x, which the CPU did not deliver",
+			 vector);
+	} else {
+		return 0;
+	}
 	if (d)
 		bh_domain_kill(d, cpu, rip, why);
 	/* the entries it is nested in unwind as after a fault */
@@ -1394,7 +1476,7 @@ static int bh_idt_build(void)
 			pack_gate(&bh_idt[v], GATE_INTERRUPT,
 				  (unsigned long)bh_vmf_irq_stubs +
 				  (v - BH_VMF_FIRST_IRQ) * BH_VMF_IRQ_STUB_SIZE,
-				  0, 0, __KERNEL_CS);
+				  0, BH_VMF_IST, __KERNEL_CS);
 	}
 	bh_vmf_idtr.address = (unsigned long)bh_idt;
 	bh_vmf_idtr.size = 256 * sizeof(gate_desc) - 1;
@@ -1468,6 +1550,12 @@ u64 bh_domain_round_trips(unsigned int cpu)
 	return cpu < nr_cpu_ids ? READ_ONCE(bh_states[cpu].entries) : 0;
 }
 EXPORT_SYMBOL_GPL(bh_domain_round_trips);
+
+u64 bh_domain_irqs(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids ? READ_ONCE(bh_states[cpu].irqs) : 0;
+}
+EXPORT_SYMBOL_GPL(bh_domain_irqs);
 
 u64 bh_domain_gate_ticks(struct bh_domain *d, const void *fn,
 			 unsigned int n)
@@ -1742,6 +1830,9 @@ static int __init bh_domains_init(void)
 	bh_cr3_noflush = bh_pcide ? BH_CR3_NOFLUSH : 0;
 	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++)
 		bh_vmf_cpus[cpu] = &bh_states[min_t(int, cpu, nr_cpu_ids)];
+	ret = bh_ist_claim();
+	if (ret)
+		goto out;
 	ret = bh_idt_build();
 	if (ret)
 		goto out;
@@ -1764,6 +1855,7 @@ static int __init bh_domains_init(void)
 out:
 	bh_fault_unregister();
 	free_page((unsigned long)bh_idt);
+	bh_ist_release();
 	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
 	kfree(bh_states);
 	vfree(bh_pages);
@@ -1776,6 +1868,7 @@ static void __exit bh_domains_exit(void)
 	debugfs_remove_recursive(bh_debugfs);
 	unregister_module_notifier(&bh_module_nb);
 	bh_fault_unregister();
+	bh_ist_release();
 	free_page((unsigned long)bh_idt);
 	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
 	kfree(bh_states);

@@ -88,6 +88,8 @@ int bh_domain_add_call(long (*fn)(unsigned long a0, unsigned long a1,
 void bh_domain_del_call(int idx);
 /* completed gate round trips on cpu */
 u64 bh_domain_round_trips(unsigned int cpu);
+/* interrupts that reached the kernel from inside a domain on cpu */
+u64 bh_domain_irqs(unsigned int cpu);
 /*
  * The benchmark of the gate alone (tests): n back-to-back bh_vmf_enter
  * round trips into fn of d on this CPU, IRQs off, the per-CPU state set

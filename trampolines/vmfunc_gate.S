@@ -317,8 +317,8 @@ SYM_CODE_END(bh_vmf_resume)
 
 /*
  * Exitless interrupts (vmfunc_gate.h): vectors 32-255 of bh_vmf_idtr.
- * Entered in the domain view, IF = 0, on the interrupted domain's stack
- * (a domain with an unusable RSP faults in the delivery: its own fault).
+ * Entered in the domain view, IF = 0, on the domain's IST area for this
+ * CPU (IST BH_VMF_IST), whatever RSP the domain had.
  */
 	.balign BH_VMF_IRQ_STUB_SIZE, 0xcc
 SYM_CODE_START_NOALIGN(bh_vmf_irq_stubs)
@@ -333,7 +333,7 @@ SYM_CODE_START_NOALIGN(bh_vmf_irq_stubs)
 	.endr
 SYM_CODE_END(bh_vmf_irq_stubs)
 
-/* Domain stack (top first): SS, RSP, RFLAGS, CS, RIP, vector, rax, rcx, rdx */
+/* IST area (top first): SS, RSP, RFLAGS, CS, RIP, vector, rax, rcx, rdx */
 SYM_CODE_START_LOCAL(bh_vmf_irq_common)
 	UNWIND_HINT_EMPTY
 	pushq	%rax
@@ -350,8 +350,8 @@ SYM_CODE_END(bh_vmf_irq_common)
 
 /*
  * Back into the interrupted domain, from bh_vmf_k_irq: kernel view, the
- * domain's CR3 and IDT loaded, rax = the domain frame (rdx, rcx, rax,
- * vector, then the delivered frame).
+ * domain's CR3 and IDT loaded, rax = st->ist_frame, where the frame is
+ * (rdx, rcx, rax, vector, then the delivered frame).
  */
 SYM_CODE_START_LOCAL(bh_vmf_irq_back)
 	UNWIND_HINT_UNDEFINED
@@ -543,11 +543,13 @@ SYM_CODE_END(bh_vmf_k_yield)
 
 /*
  * The kernel side of an interrupt in the domain (bh_vmf_irq_common):
- * kernel view, the domain's CR3, IF = 0, on the domain's stack.  Kernel
- * stack below the live entry's saved RSP: the domain frame's address, the
- * previous domain_rsp, st, a pad, then the frame of an interrupt of
- * kernel code at .Lvmf_irq_back (IF = 0) that the kernel's handler
- * returns to.
+ * kernel view, the domain's CR3, IF = 0, RSP at the stub's frame on the
+ * domain's IST area (or wherever a domain that jumped into a stub put
+ * it).  Kernel stack below the live entry's saved RSP (16-byte aligned):
+ * the copy of the frame read from st->ist_frame (SS, RSP, RFLAGS, CS,
+ * RIP, vector, rax, rcx, rdx), the previous domain_rsp, st, a pad, then
+ * the frame of an interrupt of kernel code at .Lvmf_irq_back (IF = 0)
+ * that the kernel's handler returns to.
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	UNWIND_HINT_UNDEFINED
@@ -563,20 +565,30 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	movq	%rsp, %rax
 	movq	BH_VMF_KERNEL_RSP - 8(%rdx, %rcx, 8), %rsp
 	andq	$-16, %rsp
-	pushq	%rax
+	/*
+	 * the frame, from where a delivery leaves it (the domain's own
+	 * memory: what it says is checked or only given back to the domain)
+	 */
+	movq	BH_VMF_IST_FRAME(%rdx), %rcx
+	.irp i, 8, 7, 6, 5, 4, 3, 2, 1, 0
+	pushq	8 * \i(%rcx)
+	.endr
 	pushq	BH_VMF_DOMAIN_RSP(%rdx)
 	pushq	%rdx
 	pushq	$0
-	/* an entry nested in the handler runs below the domain's frame */
-	movq	%rax, BH_VMF_DOMAIN_RSP(%rdx)
+	/* an entry nested in the handler runs below the interrupted RSP */
+	movq	3 * 8 + 7 * 8(%rsp), %rcx
+	andq	$-16, %rcx
+	movq	%rcx, BH_VMF_DOMAIN_RSP(%rdx)
 	incq	BH_VMF_IRQS(%rdx)
-	movzbl	3*8(%rax), %ecx
+	movzbl	3 * 8 + 3 * 8(%rsp), %ecx
 	lidt	bh_vmf_kernel_idtr(%rip)
 	/*
 	 * Delivered, or a jump into a stub with a frame the domain made?
-	 * bh_irq_check(vector, frame, st) asks the local APIC (vmfunc_gate.h).
-	 * The domain's caller-saved GPRs stay as they are for its return
-	 * (8 pushes: RSP is 16-byte aligned at the call).
+	 * bh_irq_check(vector, frame, st, rsp) asks the local APIC and
+	 * compares the stub's RSP with st->ist_frame (vmfunc_gate.h).  The
+	 * domain's caller-saved GPRs stay as they are for its return (8
+	 * pushes: RSP is 16-byte aligned at the call).
 	 */
 	pushq	%rsi
 	pushq	%rdi
@@ -587,7 +599,8 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	pushq	%rcx
 	pushq	%rdx
 	movl	%ecx, %edi
-	movq	%rax, %rsi
+	leaq	8 * 8 + 3 * 8(%rsp), %rsi
+	movq	%rax, %rcx
 	/*
 	 * the domain's DF and AC are live (delivery keeps them): C wants
 	 * them 0 (one POPF, not CLD/CLAC: objtool takes DF for clear here)
@@ -627,11 +640,15 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	popq	%rcx
 	popq	%rdx
 	popq	BH_VMF_DOMAIN_RSP(%rdx)
-	popq	%rax
 	/* the domain died in a nested entry: do not go back in */
 	cmpq	$0, BH_VMF_KILLED(%rdx)
 	jne	bh_vmf_unwind
 	lidt	bh_vmf_idtr(%rip)
+	/* the frame back where the stub's IRET takes it from */
+	movq	BH_VMF_IST_FRAME(%rdx), %rax
+	.irp i, 0, 1, 2, 3, 4, 5, 6, 7, 8
+	popq	8 * \i(%rax)
+	.endr
 	movq	BH_VMF_DOMAIN_CR3(%rdx), %rcx
 	movq	%rcx, %cr3
 	jmp	bh_vmf_irq_back
@@ -640,7 +657,6 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	popq	%rcx
 	popq	%rdx
 	popq	BH_VMF_DOMAIN_RSP(%rdx)
-	popq	%rax
 	jmp	bh_vmf_unwind
 	/* no live entry on this CPU (a forged jump) */
 .Lvmf_bad_irq:

@@ -38,7 +38,18 @@
 #define BH_VMF_YIELD_RSP	136	/* the yielding domain's saved RSP */
 #define BH_VMF_YIELD_IDX	144	/* its call number */
 #define BH_VMF_YIELD_ARG	152	/* [3] its arguments */
-#define BH_VMF_CPU_SIZE		176
+#define BH_VMF_IST_FRAME	176	/* where a delivery leaves the stub's frame */
+#define BH_VMF_CPU_SIZE		184
+
+/*
+ * Interrupts in a domain are delivered on an IST stack of their own (TSS
+ * IST slot BH_VMF_IST, which Linux leaves unused): the top
+ * BH_VMF_IST_ROOM bytes of the domain's stack for the CPU (below).  The
+ * stub's frame there: SS, RSP, RFLAGS, CS, RIP, vector, rax, rcx, rdx.
+ */
+#define BH_VMF_IST		7
+#define BH_VMF_IST_ROOM		128
+#define BH_VMF_IST_FRAME_WORDS	9
 
 #ifndef __ASSEMBLER__
 #include <linux/types.h>
@@ -67,6 +78,12 @@ struct bh_vmf_cpu {
 	u64 yield_rsp;
 	u64 yield_idx;
 	u64 yield_arg[3];
+	/*
+	 * the IST top of the domain in this CPU's slot less the stub's
+	 * frame (BH_VMF_IST_FRAME_WORDS): the only place the kernel side
+	 * of a stub reads an interrupt frame from or writes one back to
+	 */
+	u64 ist_frame;
 };
 
 /*
@@ -91,13 +108,22 @@ extern const char bh_vmf_nmi[];
  * text, which is not executable there: an EPT violation, a fault of the
  * domain; an NMI's delivery faults the same way and the minivisor holds
  * it for the kernel: minivisor/hypercall.h) and, for 32-255, stubs in
- * the gate page.  An interrupt
- * in the domain is delivered on the domain's own stack with no VM exit;
- * the stub switches to the kernel view (VMFUNC), checks GS base, loads
- * the kernel's IDT, and runs the kernel's handler for the vector on the
- * kernel stack below the live entry, as an interrupt of kernel code with
- * IF = 0; then the domain's IDT, VMFUNC back and IRET.  Counted in
- * st->irqs.  The domain runs with the caller's IF.
+ * the gate page.  An interrupt in the domain is delivered with no VM
+ * exit on IST BH_VMF_IST: the domain's IST area for this CPU (the top of
+ * its stack for the CPU; bhdomains points the TSS slot at it when the
+ * domain's view comes into the EPTP slot), whatever the domain's RSP.
+ * The stub pushes the vector, rax, rcx, rdx there and switches to the
+ * kernel view (VMFUNC); the kernel side finds the CPU's state, checks GS
+ * base, moves to the kernel stack below the live entry and copies the
+ * frame there from st->ist_frame (never from the stub's RSP, which a
+ * domain jumping into a stub chooses), so an entry nested in the handler
+ * may take interrupts on the same IST area; loads the kernel's IDT and
+ * runs the kernel's handler for the vector as an interrupt of kernel code
+ * with IF = 0; then copies the frame back to st->ist_frame, loads the
+ * domain's IDT, VMFUNCs back and IRETs.  A nested entry runs below the
+ * interrupted RSP.  Counted in st->irqs.  The domain runs with the
+ * caller's IF.  Interrupts cannot land between a VMFUNC and the stack
+ * switch of a crossing: the gate runs with IF = 0 there.
  */
 extern struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
 /*
@@ -110,10 +136,12 @@ extern struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
  * the handler's EOI; the APIC's spurious vector sets none and its handler
  * does nothing to forge.  A vector not in service is the domain's fault:
  * reported, the domain killed (st->killed), its entry unwound; returns 1.
- * frame: the domain stack at the stub (rdx, rcx, rax, vector, RIP, ...).
+ * So is a stub entered with an RSP other than st->ist_frame (a delivery
+ * always leaves it there).  frame: the kernel's copy of the frame (rdx,
+ * rcx, rax, vector, RIP, ...); rsp: the RSP the stub came with.
  */
 int bh_irq_check(unsigned int vector, const u64 *frame,
-		 struct bh_vmf_cpu *st);
+		 struct bh_vmf_cpu *st, u64 rsp);
 extern const char bh_vmf_irq_stubs[];	/* vector v at + (v - 32) * 16 */
 extern u64 bh_vmf_irq_target[256];	/* the kernel's handler per vector */
 

@@ -109,28 +109,38 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	exception_ud exception 6 \(#UD\) raised by domain code
 	exception_de exception 0 \(#DE\) raised by domain code
 	exception_pf exception 14 \(#PF\) raised by domain code at bhtest_dom_load.*: read of 0x0, mapped nowhere in the kernel
-	irq_bad_rsp_kernel write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT, while delivering vector [0-9]+
+	irq_ist_unusable exception 14 \(#PF\) raised by domain code at bhtest_dom_spin.*: write of 0xff8, mapped nowhere in the kernel
 	EOF
 	# the interrupts whose delivery into a domain failed: ended, raised again
 	n=$(dmesg | grep -cE "bhdomains: domain bhfault cpu [0-9]+: vector 0x[0-9a-f]+ was in service when the domain faulted \(its delivery into the domain failed\): ended and raised again")
-	if [ "$n" -ge 2 ]; then
+	if [ "$n" -ge 1 ]; then
 		ktap_ok fault_reported_irq_in_service
 		ktap_diag "$(dmesg | grep -m1 'was in service when the domain faulted' | sed 's/^\[[^]]*\] //')"
 	else
-		ktap_fail fault_reported_irq_in_service "$n lines for an interrupt left in service (want >= 2)"
+		ktap_fail fault_reported_irq_in_service "$n lines for an interrupt left in service (want >= 1)"
 	fi
 	# GS base changed with no exit (SWAPGS, WRGSBASE): the gate's check
 	n=$(dmesg | grep -cE "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]+: changed the kernel's GS base \(SWAPGS, WRGSBASE or WRMSR\), put back by the gate: domain dead")
 	[ "$n" = 2 ] && ktap_ok fault_reported_gs_base ||
 		ktap_fail fault_reported_gs_base "$n GS-base kill lines in dmesg (want 2)"
-	# a jump into an interrupt stub, no interrupt delivered (vector 0xfd,
-	# the reschedule IPI): caught before the kernel's handler runs
-	l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: entered the interrupt stub of vector 0xfd, which the CPU did not deliver: domain dead" | head -1)
+	# a jump into an interrupt stub (vector 0xfd, the reschedule IPI),
+	# its frame on the domain's own stack: caught before the kernel's
+	# handler runs
+	l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: entered the interrupt stub of vector 0xfd with RSP 0x[0-9a-f]+, not on its IST area: no delivery: domain dead" | head -1)
 	if [ -n "$l" ]; then
 		ktap_ok fault_reported_forged_irq
 		ktap_diag "${l#*] }"
 	else
 		ktap_fail fault_reported_forged_irq "no dmesg line for the forged interrupt"
+	fi
+	# INT 0xfd in the domain: through the IST like a delivery, but the
+	# vector is not in service
+	l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: entered the interrupt stub of vector 0xfd, which the CPU did not deliver: domain dead" | head -1)
+	if [ -n "$l" ]; then
+		ktap_ok fault_reported_forged_int
+		ktap_diag "${l#*] }"
+	else
+		ktap_fail fault_reported_forged_int "no dmesg line for INT 0xfd"
 	fi
 	f=$(sed -n 's/.*domain_faults=\([0-9]*\).*/\1/p' /sys/kernel/bulkhead/minivisor/cpus | awk '{s += $1} END {print s + 0}')
 	[ "$f" -ge 16 ] && ktap_ok minivisor_counts_domain_faults || ktap_fail minivisor_counts_domain_faults "domain_faults=$f (want >= 16)"
