@@ -52,6 +52,10 @@
 static bool faults;
 module_param(faults, bool, 0444);
 MODULE_PARM_DESC(faults, "also run the fault-containment cases");
+static bool watchdog;
+module_param(watchdog, bool, 0444);
+MODULE_PARM_DESC(watchdog,
+		 "only the watchdog cases (set bhdomains.watchdog_ms short first)");
 
 static int n;
 static u64 kernel_secret = 0x5ec12e7;
@@ -758,6 +762,18 @@ static void fault_cases(void)
 	}
 }
 
+/*
+ * Entries that never return: with interrupts on (bhdomains' check in the
+ * CPU's own interrupts) and, with another CPU to send the NMI, with
+ * interrupts off.  Each stopped (-EIO), the domain dead, a new one works.
+ */
+static void watchdog_cases(void)
+{
+	fault_case_n("watchdog_irqs_on", bhtest_dom_loop, 0, 0, 0);
+	if (num_online_cpus() > 1)
+		fault_case("watchdog_irqs_off", bhtest_dom_cli_loop, 0, 0);
+}
+
 static int __init bhtest_dom_init(void)
 {
 	struct bh_domain *d;
@@ -768,6 +784,10 @@ static int __init bhtest_dom_init(void)
 
 	if (faults) {		/* only the fault cases */
 		fault_cases();
+		return 0;
+	}
+	if (watchdog) {
+		watchdog_cases();
 		return 0;
 	}
 	d = bh_domain_create("bhtest");

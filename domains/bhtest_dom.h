@@ -31,6 +31,8 @@ long bhtest_dom_vmfunc(u32 index);
 long bhtest_dom_ud(void);
 long bhtest_dom_forge_irq(unsigned long stub);
 long bhtest_dom_int_fd(void);
+long bhtest_dom_loop(void);
+long bhtest_dom_cli_loop(void);
 long bhtest_dom_bad_rsp_spin(unsigned long rsp, unsigned long n);
 long bhtest_dom_div0(void);
 long bhtest_dom_swapgs(void);

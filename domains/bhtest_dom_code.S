@@ -150,6 +150,17 @@ SYM_FUNC_END(bhtest_dom_wait)
 
 /* ---- misbehaviour, for the fault tests (each must kill the domain) ---- */
 
+/* never returns, IF as the gate left it: the watchdog's case */
+SYM_FUNC_START(bhtest_dom_loop)
+1:	jmp	1b
+SYM_FUNC_END(bhtest_dom_loop)
+
+/* never returns, interrupts off: only an NMI reaches the CPU */
+SYM_FUNC_START(bhtest_dom_cli_loop)
+	cli
+1:	jmp	1b
+SYM_FUNC_END(bhtest_dom_cli_loop)
+
 /* jump to a (kernel) address outside the domain */
 SYM_FUNC_START(bhtest_dom_jump)
 	ANNOTATE_RETPOLINE_SAFE

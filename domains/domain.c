@@ -24,10 +24,12 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/moduleparam.h>
 #include <linux/nospec.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
+#include <linux/timer.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 #include <linux/sizes.h>
@@ -36,6 +38,7 @@
 #include <asm/desc.h>
 #include <asm/fsgsbase.h>
 #include <asm/irq_vectors.h>
+#include <asm/nmi.h>
 #include <asm/tlbflush.h>
 #include <asm/trap_pf.h>
 #include <asm/trapnr.h>
@@ -1148,6 +1151,149 @@ void bh_domain_kill(struct bh_domain *d, int cpu, u64 addr,
 }
 EXPORT_SYMBOL_GPL(bh_domain_kill);
 
+/* ---- watchdog: a domain entry that does not come back ------------------ */
+
+/*
+ * An entry that runs longer than watchdog_ms without ending is stopped
+ * like a fault.  With interrupts on, its own CPU sees it: every interrupt
+ * in a domain passes bh_irq_check, which notes when it first found the
+ * entry running (no entry ended on the CPU since: st->entries).  With
+ * interrupts off nothing runs on that CPU; the timer of the next online
+ * CPU sees that its gate state has not moved (depth > 0, the same entries
+ * and interrupts) and sends it an NMI that the minivisor turns into a
+ * fault of the domain (minivisor/hypercall.h, "Watchdog").  0 = off.
+ */
+static unsigned int bh_watchdog_ms = 2000;
+
+static int bh_watchdog_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int ms;
+	int ret = kstrtouint(val, 0, &ms);
+
+	if (ret)
+		return ret;
+	if (ms && (ms < 10 || ms > 60000))
+		return -ERANGE;
+	WRITE_ONCE(bh_watchdog_ms, ms);
+	return 0;
+}
+
+static const struct kernel_param_ops bh_watchdog_ops = {
+	.set = bh_watchdog_set,
+	.get = param_get_uint,
+};
+module_param_cb(watchdog_ms, &bh_watchdog_ops, &bh_watchdog_ms, 0644);
+MODULE_PARM_DESC(watchdog_ms,
+		 "stop a domain entry that runs longer (10..60000 ms, 0 = off)");
+
+/* one CPU's gate state as last seen (by itself, or by its watcher) */
+struct bh_wd {
+	u64 entries, irqs;
+	unsigned long since;	/* jiffies when it was first seen so */
+	bool seen;
+};
+
+static struct bh_wd bh_wd_self[BH_VMF_MAX_CPUS], bh_wd_buddy[BH_VMF_MAX_CPUS];
+static struct timer_list bh_wd_timer[BH_VMF_MAX_CPUS];
+static bool bh_wd_stopping;
+/* watchdog NMIs sent to a CPU and not yet taken; how long it had run */
+static atomic_t bh_wd_pending[BH_VMF_MAX_CPUS];
+static unsigned int bh_wd_ran_ms[BH_VMF_MAX_CPUS];
+
+/*
+ * Has st's entry run longer than the limit since w first saw it with
+ * these counts?  *ms: for how long.  irqs is 0 for the CPU's own check.
+ */
+static bool bh_wd_expired(struct bh_wd *w, const struct bh_vmf_cpu *st,
+			  u64 irqs, unsigned int *ms)
+{
+	unsigned int limit = READ_ONCE(bh_watchdog_ms);
+	u64 entries = READ_ONCE(st->entries);
+
+	if (!w->seen || w->entries != entries || w->irqs != irqs) {
+		w->entries = entries;
+		w->irqs = irqs;
+		w->since = jiffies;
+		w->seen = true;
+		return false;
+	}
+	*ms = jiffies_to_msecs(jiffies - w->since);
+	return limit && *ms > limit;
+}
+
+/* the next online CPU's entry, checked from here (timer, softirq) */
+static void bh_wd_tick(struct timer_list *t)
+{
+	int me = smp_processor_id(), cpu;
+	unsigned int ms, limit = READ_ONCE(bh_watchdog_ms);
+	struct bh_wd *w;
+
+	cpu = cpumask_next(me, cpu_online_mask);
+	if (cpu >= nr_cpu_ids)
+		cpu = cpumask_first(cpu_online_mask);
+	if (limit && cpu != me && cpu < BH_VMF_MAX_CPUS && bh_fault_rec[cpu]) {
+		w = &bh_wd_buddy[cpu];
+		if (!READ_ONCE(bh_states[cpu].depth)) {
+			w->seen = false;
+		} else if (bh_wd_expired(w, &bh_states[cpu],
+					 READ_ONCE(bh_states[cpu].irqs), &ms)) {
+			/* stuck with interrupts off: an NMI stops it */
+			WRITE_ONCE(bh_wd_ran_ms[cpu], ms);
+			atomic_inc(&bh_wd_pending[cpu]);
+			WRITE_ONCE(bh_fault_rec[cpu]->watchdog, me + 1);
+			apic->send_IPI_mask(cpumask_of(cpu), NMI_VECTOR);
+			w->seen = false;
+		}
+	}
+	if (!READ_ONCE(bh_wd_stopping))
+		mod_timer(t, jiffies + max(msecs_to_jiffies(limit ? limit / 2 :
+							       500), 1UL));
+}
+
+/*
+ * A watchdog NMI that found its CPU in the kernel view (the entry ended
+ * meanwhile, or the CPU was in a call-out or the gate): nothing to stop.
+ */
+static int bh_wd_nmi(unsigned int type, struct pt_regs *regs)
+{
+	int cpu = smp_processor_id();
+
+	if (cpu >= BH_VMF_MAX_CPUS ||
+	    atomic_dec_if_positive(&bh_wd_pending[cpu]) < 0)
+		return NMI_DONE;
+	if (!atomic_read(&bh_wd_pending[cpu]) && bh_fault_rec[cpu])
+		WRITE_ONCE(bh_fault_rec[cpu]->watchdog, 0);
+	return NMI_HANDLED;
+}
+
+static int bh_wd_start(void)
+{
+	int cpu, ret;
+
+	ret = register_nmi_handler(NMI_LOCAL, bh_wd_nmi, 0, BH_NAME "_wd");
+	if (ret)
+		return ret;
+	WRITE_ONCE(bh_wd_stopping, false);
+	for_each_online_cpu(cpu) {
+		timer_setup(&bh_wd_timer[cpu], bh_wd_tick, TIMER_PINNED);
+		bh_wd_timer[cpu].expires = jiffies + HZ / 2;
+		add_timer_on(&bh_wd_timer[cpu], cpu);
+	}
+	return 0;
+}
+
+static void bh_wd_stop(void)
+{
+	int cpu;
+
+	WRITE_ONCE(bh_wd_stopping, true);
+	for_each_online_cpu(cpu)
+		if (bh_wd_timer[cpu].function)
+			del_timer_sync(&bh_wd_timer[cpu]);
+	/* a watchdog NMI in flight is ours to claim until here */
+	unregister_nmi_handler(NMI_LOCAL, BH_NAME "_wd");
+}
+
 /* ---- domain faults (the minivisor's fault entry) ----------------------- */
 
 /* vmfunc_gate.h: was vector delivered, or did the domain jump to its stub? */
@@ -1159,6 +1305,7 @@ int bh_irq_check(unsigned int vector, const u64 *frame,
 	char why[128];
 	/* the domain's return address in the frame, for the report only */
 	u64 rip = frame[4];
+	unsigned int ms;
 
 	if (rsp != st->ist_frame) {
 		/* its frame is where it jumped from, if that is its memory */
@@ -1178,6 +1325,14 @@ int bh_irq_check(unsigned int vector, const u64 *frame,
 		snprintf(why, sizeof(why),
 			 "entered the interrupt stub of vector %#x, which the CPU did not deliver",
 			 vector);
+	} else if (d && bh_wd_expired(&bh_wd_self[cpu], st, 0, &ms)) {
+		snprintf(why, sizeof(why),
+			 "watchdog: ran %u ms without returning, interrupts on (watchdog_ms=%u)",
+			 ms, READ_ONCE(bh_watchdog_ms));
+		bh_domain_kill(d, cpu, rip, why);
+		/* the handler runs (the interrupt is real); the stub unwinds */
+		st->killed = 1;
+		return 0;
 	} else {
 		return 0;
 	}
@@ -1271,6 +1426,13 @@ static int bh_pf_describe(char *why, size_t len, u64 cr2, u64 err)
 }
 
 /* one line for dmesg: what the domain did, from the minivisor's record */
+/* the watchdog's NMI, turned into a fault by the minivisor? */
+static bool bh_fault_is_watchdog(const struct mv_fault_record *r)
+{
+	return r->watchdog && (r->vectoring & INTR_INFO_VALID_MASK) &&
+	       (r->vectoring & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR;
+}
+
 static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 			      char *why, size_t len, u64 *addr)
 {
@@ -1280,6 +1442,14 @@ static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 	int n = 0, v;
 
 	*addr = r->gla;
+	if (bh_fault_is_watchdog(r)) {
+		*addr = r->rip;
+		scnprintf(why, len,
+			  "watchdog: ran %u ms without returning, interrupts off (stopped by an NMI from cpu %llu; watchdog_ms=%u)",
+			  READ_ONCE(bh_wd_ran_ms[smp_processor_id()]),
+			  r->watchdog - 1, READ_ONCE(bh_watchdog_ms));
+		return;
+	}
 	switch (basic) {
 	case EXIT_REASON_EPT_VIOLATION:
 		if (!(q & BIT(7)))
@@ -1345,6 +1515,11 @@ static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 	case EXIT_REASON_TRIPLE_FAULT:
 		*addr = r->rip;
 		n = scnprintf(why, len, "triple fault in the domain");
+		break;
+	case EXIT_REASON_EXCEPTION_NMI:
+		*addr = r->rip;
+		n = scnprintf(why, len, "exception or NMI: VM exit reason %u",
+			      basic);
 		break;
 	case EXIT_REASON_XSETBV:
 		*addr = r->rip;
@@ -1416,6 +1591,10 @@ struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec)
 	u64 addr;
 
 	bh_fault_describe(&r, cr2, why, sizeof(why), &addr);
+	/* the watchdog's NMI, taken by the minivisor: one fewer in flight */
+	if (bh_fault_is_watchdog(&r) &&
+	    atomic_dec_if_positive(&bh_wd_pending[cpu]) == 0)
+		WRITE_ONCE(rec->watchdog, 0);
 	if (!d || !st->depth) {
 		pr_emerg(BH_NAME ": cpu %d: domain fault with no live domain (rip %#llx): %s\n",
 			 cpu, r.rip, why);
@@ -1839,9 +2018,14 @@ static int __init bh_domains_init(void)
 	ret = bh_fault_register();
 	if (ret)
 		goto out;
-	ret = register_module_notifier(&bh_module_nb);
+	ret = bh_wd_start();
 	if (ret)
 		goto out;
+	ret = register_module_notifier(&bh_module_nb);
+	if (ret) {
+		bh_wd_stop();
+		goto out;
+	}
 	bh_debugfs = debugfs_create_dir(BH_NAME, NULL);
 	debugfs_create_file("kill", 0200, bh_debugfs, NULL, &bh_kill_fops);
 	debugfs_create_file("domains", 0444, bh_debugfs, NULL, &bh_domains_fops);
@@ -1867,6 +2051,7 @@ static void __exit bh_domains_exit(void)
 	bh_trace_exit();
 	debugfs_remove_recursive(bh_debugfs);
 	unregister_module_notifier(&bh_module_nb);
+	bh_wd_stop();
 	bh_fault_unregister();
 	bh_ist_release();
 	free_page((unsigned long)bh_idt);

@@ -86,7 +86,7 @@ int bh_domain_add_call(long (*fn)(unsigned long a0, unsigned long a1,
 				  unsigned long a2));
 /* idx calls nothing any more (-ENOENT); call before fn's module goes */
 void bh_domain_del_call(int idx);
-/* completed gate round trips on cpu */
+/* gate entries ended on cpu: round trips, and entries unwound after a fault */
 u64 bh_domain_round_trips(unsigned int cpu);
 /* interrupts that reached the kernel from inside a domain on cpu */
 u64 bh_domain_irqs(unsigned int cpu);

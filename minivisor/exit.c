@@ -885,7 +885,9 @@ static enum mv_action domain_fault(struct mv_cpu *c, struct mv_regs *r,
 /*
  * An NMI whose delivery faulted in a domain view (hypercall.h): hold it
  * for the kernel.  Only with a fault entry (its record carries the count
- * the kernel watches); without one the exit goes the usual way.
+ * the kernel watches); without one the exit goes the usual way.  When the
+ * kernel's watchdog asked for it (record->watchdog), the NMI is not held:
+ * the exit becomes a fault of the domain (the caller's domain_fault).
  */
 static bool nmi_for_kernel(struct mv_cpu *c)
 {
@@ -897,12 +899,16 @@ static bool nmi_for_kernel(struct mv_cpu *c)
 	    !c->s.fault.entry)
 		return false;
 	rec = __va(c->s.fault.rec_gpa);
-	WRITE_ONCE(rec->nmis_deferred, rec->nmis_deferred + 1);
-	c->s.stats.nmis_deferred++;
 	/* the delivery did not happen: NMIs are not blocked (SDM 27.2.3) */
 	mv_vmwrite32(GUEST_INTERRUPTIBILITY_INFO,
 		     mv_vmread32(GUEST_INTERRUPTIBILITY_INFO) &
 		     ~GUEST_INTR_STATE_NMI);
+	if (READ_ONCE(rec->watchdog)) {
+		c->s.stats.watchdog_faults++;
+		return false;
+	}
+	WRITE_ONCE(rec->nmis_deferred, rec->nmis_deferred + 1);
+	c->s.stats.nmis_deferred++;
 	return true;
 }
 

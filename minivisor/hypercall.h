@@ -22,7 +22,7 @@
 #include <linux/types.h>
 #endif
 
-#define MV_VERSION		0x00010000	/* 1.0.0 */
+#define MV_VERSION		0x00010100	/* 1.1.0: fault record watchdog */
 #define MV_PING_SIGNATURE	0x564d4842	/* "BHMV" */
 #define MV_HC_MAGIC		0x4248564dULL	/* tag in RAX[63:32] */
 #define MV_HC(nr)		((MV_HC_MAGIC << 32) | (nr))
@@ -94,6 +94,7 @@ struct mv_hc_stats {
 	u64 domain_faults;		/* exits turned into a fault entry */
 	u64 exits_in_views;		/* exits taken with a view != 0 live */
 	u64 nmis_deferred;		/* NMIs held for the kernel (below) */
+	u64 watchdog_faults;		/* NMIs made faults by the watchdog */
 };
 
 /*
@@ -131,6 +132,7 @@ struct mv_fault_record {
 	u64 insn_len;			/* out: VM-exit instruction length */
 	u64 kernel_cr3;			/* in: CR3 for the fault entry */
 	u64 nmis_deferred;		/* out: NMIs held back (below) */
+	u64 watchdog;			/* in: the next NMI is a fault (below) */
 };
 
 /*
@@ -142,6 +144,14 @@ struct mv_fault_record {
  * kernel, back in its own view, raises the NMI again on that CPU
  * (self-NMI) when it sees the count move.  An INT 2 of domain code is a
  * software interrupt in vectoring, not an NMI: a fault like any other.
+ *
+ * Watchdog: a domain that loops with interrupts off never exits and never
+ * takes an interrupt; only an NMI reaches its CPU.  The kernel sets
+ * record->watchdog (non-zero) and sends that CPU an NMI: if the NMI lands
+ * in a domain view, root mode does not hold it but makes it a fault of
+ * the domain (the exit's own reason, the NMI in vectoring, the record's
+ * watchdog left as the kernel wrote it, NMIs not blocked).  The kernel
+ * clears the field.
  */
 
 #ifdef __KERNEL__

@@ -177,7 +177,7 @@ static ssize_t cpus_show(struct kobject *k, struct kobj_attribute *a,
 			continue;
 		}
 		n += sysfs_emit_at(buf, n,
-				   "cpu%u %s exits=%llu hypercalls=%llu hc_errors=%llu refused=%llu domain_faults=%llu exits_in_views=%llu nmis_deferred=%llu\n",
+				   "cpu%u %s exits=%llu hypercalls=%llu hc_errors=%llu refused=%llu domain_faults=%llu exits_in_views=%llu nmis_deferred=%llu watchdog_faults=%llu\n",
 				   cpu, state_names[READ_ONCE(c->s.state)],
 				   READ_ONCE(c->s.stats.exits),
 				   READ_ONCE(c->s.stats.hypercalls),
@@ -185,7 +185,8 @@ static ssize_t cpus_show(struct kobject *k, struct kobj_attribute *a,
 				   READ_ONCE(c->s.stats.refused),
 				   READ_ONCE(c->s.stats.domain_faults),
 				   READ_ONCE(c->s.stats.exits_in_views),
-				   READ_ONCE(c->s.stats.nmis_deferred));
+				   READ_ONCE(c->s.stats.nmis_deferred),
+				   READ_ONCE(c->s.stats.watchdog_faults));
 	}
 	cpus_read_unlock();
 	return n;

@@ -736,6 +736,8 @@ SYM_CODE_START_LOCAL(bh_vmf_unwind)
 	/* RSP at bh_vmf_enter's saved r15: its frame from here on */
 	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
 		    sp_offset=BH_VMF_ENTER_FRAME
+	/* an entry ended (the watchdog watches this count move) */
+	incq	BH_VMF_ENTRIES(%rdx)
 	testq	%rax, %rax
 	jnz	1f
 	movq	$0, BH_VMF_KILLED(%rdx)

@@ -24,7 +24,7 @@
 #define BH_VMF_KERNEL_RSP	0	/* [BH_VMF_MAX_DEPTH] saved RSPs */
 #define BH_VMF_DOMAIN_RSP	32	/* domain stack top for the next entry */
 #define BH_VMF_DEPTH		40	/* kernel -> domain nesting counter */
-#define BH_VMF_ENTRIES		48	/* completed round trips */
+#define BH_VMF_ENTRIES		48	/* entries ended (returned or unwound) */
 #define BH_VMF_IRQS		56	/* interrupts taken inside the domain */
 #define BH_VMF_KILLED		64	/* the live domain faulted: unwind */
 #define BH_VMF_KERNEL_GS	72	/* the kernel's GS base on this CPU */

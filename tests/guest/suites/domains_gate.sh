@@ -147,6 +147,44 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	ktap_diag "minivisor: $f domain faults"
 	v=$(sh -c 'echo still-fine | cat')
 	[ "$v" = still-fine ] && ktap_ok fault_kernel_fine_after || ktap_fail fault_kernel_fine_after "pipe broken"
+	# the watchdog: entries that never return (bhtest_dom.ko watchdog=1);
+	# bhdomains.watchdog_ms takes 10..60000 or 0 and nothing else
+	p=/sys/module/bhdomains/parameters/watchdog_ms
+	w0=$(cat $p)
+	bad=0
+	for v in 5 60001 abc -1 ""; do
+		echo "$v" > $p 2>/dev/null && bad=$((bad + 1))
+	done
+	if [ "$bad" = 0 ] && [ "$(cat $p)" = "$w0" ]; then
+		ktap_ok watchdog_ms_validated
+	else
+		ktap_fail watchdog_ms_validated "$bad bad values taken, now $(cat $p) (was $w0)"
+	fi
+	echo "bhmark watchdog" > /dev/kmsg
+	echo 100 > $p
+	insmod $M/bhtest_dom.ko watchdog=1 2>/dev/null
+	rmmod bhtest_dom 2>/dev/null
+	echo "$w0" > $p
+	dmesg | sed -n '/bhmark watchdog/,$p' | sed -n "s/^\[[^]]*\] bhdom: //p" > /tmp/wd.ktap
+	ktap_relay /tmp/wd.ktap diag
+	l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: watchdog: ran [0-9]+ ms without returning, interrupts on \(watchdog_ms=100\): domain dead" | head -1)
+	if [ -n "$l" ]; then
+		ktap_ok fault_reported_watchdog_irqs_on
+		ktap_diag "${l#*] }"
+	else
+		ktap_fail fault_reported_watchdog_irqs_on "no dmesg line for the entry that loops"
+	fi
+	if [ "$(grep -c ^processor /proc/cpuinfo)" -gt 1 ]; then
+		l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: stopped at rip bhtest_dom_cli_loop.*: watchdog: ran [0-9]+ ms without returning, interrupts off \(stopped by an NMI from cpu [0-9]+; watchdog_ms=100\)" | head -1)
+		if [ -n "$l" ]; then
+			ktap_ok fault_reported_watchdog_irqs_off
+			ktap_diag "${l#*] }"
+		else
+			ktap_fail fault_reported_watchdog_irqs_off "no dmesg line for the entry that loops with interrupts off"
+		fi
+	fi
+	v=$(sh -c 'echo still-fine | cat')
+	[ "$v" = still-fine ] && ktap_ok watchdog_kernel_fine_after || ktap_fail watchdog_kernel_fine_after "pipe broken"
 	# bhdomains uses a bulkhead.ko symbol: unloading in the wrong order is refused
 	if rmmod bulkhead 2>/dev/null; then
 		ktap_fail rmmod_bulkhead_refused_while_domains "bulkhead.ko unloaded under bhdomains"
