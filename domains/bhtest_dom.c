@@ -543,6 +543,28 @@ static void gs_cases(void)
 	local_irq_enable();
 }
 
+/*
+ * FS base belongs to the user task (its TLS): a domain that loads FS
+ * (__USER_DS: base 0) must find it put back and be stopped.  The test
+ * gives its task a recognizable FS base for the call.
+ */
+static void fs_case(void)
+{
+	const unsigned long magic = 0x7f1234560000UL;
+	unsigned long fs0, fs1;
+
+	preempt_disable();
+	fs0 = rdfsbase();
+	wrfsbase(magic);
+	preempt_enable();
+	fault_case_n("fs_base", bhtest_dom_load_fs, __USER_DS, 0, 0);
+	preempt_disable();
+	fs1 = rdfsbase();
+	wrfsbase(fs0);
+	preempt_enable();
+	check(fs1 == magic, "fs_base_intact", "fs base", fs1);
+}
+
 /* vectors in service in this CPU's local APIC (ISR words 1-7), OR-ed */
 static u32 isr_bits(void)
 {
@@ -729,6 +751,10 @@ static void fault_cases(void)
 	fault_case("exception_de", bhtest_dom_div0, 0, 0);
 	fault_case("exception_pf", bhtest_dom_load, 0, 0);
 	gs_cases();
+	fs_case();
+	/* the FPU: CR0.TS while the domain runs */
+	fault_case("fpu_sse", bhtest_dom_sse, 0, 0);
+	fault_case("fpu_x87", bhtest_dom_x87, 0, 0);
 	/*
 	 * a jump into the gate's interrupt stub for a vector the CPU did
 	 * not deliver (the reschedule IPI's: harmless if it ran)
@@ -765,13 +791,16 @@ static void fault_cases(void)
 /*
  * Entries that never return: with interrupts on (bhdomains' check in the
  * CPU's own interrupts) and, with another CPU to send the NMI, with
- * interrupts off.  Each stopped (-EIO), the domain dead, a new one works.
+ * interrupts off, spinning or halted.  Each stopped (-EIO), the domain
+ * dead, a new one works.
  */
 static void watchdog_cases(void)
 {
 	fault_case_n("watchdog_irqs_on", bhtest_dom_loop, 0, 0, 0);
-	if (num_online_cpus() > 1)
+	if (num_online_cpus() > 1) {
 		fault_case("watchdog_irqs_off", bhtest_dom_cli_loop, 0, 0);
+		fault_case("watchdog_cli_hlt", bhtest_dom_cli_hlt, 0, 0);
+	}
 }
 
 static int __init bhtest_dom_init(void)

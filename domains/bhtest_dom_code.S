@@ -161,6 +161,33 @@ SYM_FUNC_START(bhtest_dom_cli_loop)
 1:	jmp	1b
 SYM_FUNC_END(bhtest_dom_cli_loop)
 
+/* halts with interrupts off: only an NMI wakes the CPU */
+SYM_FUNC_START(bhtest_dom_cli_hlt)
+	cli
+1:	hlt
+	jmp	1b
+SYM_FUNC_END(bhtest_dom_cli_hlt)
+
+/* SSE, x87: the user task's registers (the gate sets CR0.TS: #NM) */
+SYM_FUNC_START(bhtest_dom_sse)
+	pxor	%xmm0, %xmm0
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_sse)
+
+SYM_FUNC_START(bhtest_dom_x87)
+	fninit
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_x87)
+
+/* long load_fs(sel): FS = sel (its base from the GDT), no exit */
+SYM_FUNC_START(bhtest_dom_load_fs)
+	movl	%edi, %fs
+	xorl	%eax, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_load_fs)
+
 /* jump to a (kernel) address outside the domain */
 SYM_FUNC_START(bhtest_dom_jump)
 	ANNOTATE_RETPOLINE_SAFE

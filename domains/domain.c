@@ -80,7 +80,9 @@ static_assert(offsetof(struct bh_vmf_cpu, entries) == BH_VMF_ENTRIES);
 static_assert(offsetof(struct bh_vmf_cpu, irqs) == BH_VMF_IRQS);
 static_assert(offsetof(struct bh_vmf_cpu, killed) == BH_VMF_KILLED);
 static_assert(offsetof(struct bh_vmf_cpu, kernel_gs) == BH_VMF_KERNEL_GS);
-static_assert(offsetof(struct bh_vmf_cpu, bad_gs) == BH_VMF_BAD_GS);
+static_assert(offsetof(struct bh_vmf_cpu, bad_seg) == BH_VMF_BAD_SEG);
+static_assert(offsetof(struct bh_vmf_cpu, ist_frame) == BH_VMF_IST_FRAME);
+static_assert(offsetof(struct bh_vmf_cpu, user_fs) == BH_VMF_USER_FS);
 static_assert(offsetof(struct bh_vmf_cpu, domain_flags) == BH_VMF_DOMAIN_FLAGS);
 static_assert(offsetof(struct bh_vmf_cpu, kernel_cr3) == BH_VMF_KERNEL_CR3);
 static_assert(offsetof(struct bh_vmf_cpu, domain_cr3) == BH_VMF_DOMAIN_CR3);
@@ -542,9 +544,9 @@ static int bh_cpus_show(struct seq_file *m, void *unused)
 		if (cpu >= BH_VMF_MAX_CPUS || !bh_states)
 			break;
 		st = &bh_states[cpu];
-		seq_printf(m, "cpu%d entries=%llu irqs_in_domain=%llu bad_gs=%llu nmis_raised=%llu nmis_in_cr3_window=%llu\n",
+		seq_printf(m, "cpu%d entries=%llu irqs_in_domain=%llu bad_seg=%llu nmis_raised=%llu nmis_in_cr3_window=%llu\n",
 			   cpu, READ_ONCE(st->entries), READ_ONCE(st->irqs),
-			   READ_ONCE(st->bad_gs), READ_ONCE(bh_nmis_raised[cpu]),
+			   READ_ONCE(st->bad_seg), READ_ONCE(bh_nmis_raised[cpu]),
 			   READ_ONCE(st->nmis));
 	}
 	return 0;
@@ -897,6 +899,8 @@ static noinline long bh_enter_prepare(struct bh_domain *d,
 		st->kernel_gs = rdgsbase();
 	}
 	st->domain_rsp = task_rsp ? task_rsp : bh_stack_top(d, cpu);
+	/* depth 0: the task's FS base the gate checks on the way back */
+	st->user_fs = rdfsbase();
 	return 0;
 }
 
@@ -913,6 +917,8 @@ static noinline long bh_enter_finish(struct bh_domain *d,
 {
 	bool yielded = false;
 	u64 yrsp = 0, yidx = 0;
+	/* what the gate put back; cleared even if d is dead already */
+	u64 bad = st->bad_seg;
 
 	if (unlikely(st->yielded)) {
 		yielded = true;
@@ -925,13 +931,14 @@ static noinline long bh_enter_finish(struct bh_domain *d,
 		st->yield_idx = 0;
 		memset(st->yield_arg, 0, sizeof(st->yield_arg));
 	}
+	st->bad_seg = 0;
 	if (unlikely(READ_ONCE(d->dead))) {
 		ret = -EIO;		/* it faulted (or was killed) inside */
 		yielded = false;
-	} else if (unlikely(st->bad_gs)) {
-		st->bad_gs = 0;
+	} else if (unlikely(bad)) {
 		bh_domain_kill(d, cpu, (unsigned long)fn,
-			       "changed the kernel's GS base (SWAPGS, WRGSBASE or WRMSR), put back by the gate");
+			       (u32)bad ? "changed the kernel's GS base (SWAPGS, WRGSBASE or WRMSR), put back by the gate" :
+			       "changed the FS base of the task it ran for (a segment load), put back by the gate");
 		ret = -EIO;
 		yielded = false;
 	} else if (unlikely(yielded && !task_rsp)) {
@@ -1013,6 +1020,7 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 						    task_rsp, y);
 		}
 		st->domain_rsp = bh_stack_top(d, cpu);
+		st->user_fs = rdfsbase();
 	}
 	/* where a fault of the domain resumes the kernel: this CR3 */
 	cr3 = __read_cr3();
@@ -1029,7 +1037,7 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 	 */
 	if (slow)
 		st->domain_cr3 = d->cr3_noflush;
-	if (unlikely(st->yielded | st->bad_gs | READ_ONCE(d->dead) |
+	if (unlikely(st->yielded | st->bad_seg | READ_ONCE(d->dead) |
 		     (READ_ONCE(rec->nmis_deferred) + READ_ONCE(st->nmis) !=
 		      bh_nmis_seen[cpu])))
 		ret = bh_enter_finish(d, st, cpu, fn, ret, task_rsp, y);

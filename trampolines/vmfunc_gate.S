@@ -36,7 +36,10 @@
  *     into the kernel view starts with CLI (or IF = 0 from delivery) and
  *     loads the kernel's IDT; RFLAGS is restored from the kernel stack.
  *   - GS base is compared with the kernel's and put back (a domain can
- *     SWAPGS or WRGSBASE without an exit): st->bad_gs.
+ *     SWAPGS or WRGSBASE without an exit): st->bad_seg; FS base with the
+ *     user task's on the way back (a segment load changes it).
+ *   - CR0.TS is set while the domain runs: its FPU/SSE instructions
+ *     fault (#NM) instead of touching the user task's registers.
  *   - every GPR that holds something of the kernel's is zeroed before the
  *     domain runs (into the domain and back from a call-out); RAX, ECX
  *     (the slot) and r11 (the domain's own RSP) need no zeroing there.
@@ -166,8 +169,35 @@
 	movq	BH_VMF_KERNEL_GS(\st), \tmp
 	wrgsbase \tmp
 .Lgs_fixed_\@:
-	incq	BH_VMF_BAD_GS(\st)
+	incq	BH_VMF_BAD_SEG(\st)
 .Lgs_ok_\@:
+.endm
+
+/*
+ * Kernel view, \st = this CPU's state: FS base back to the user task's
+ * if the domain changed it (a segment load: vmfunc_gate.h), counted in
+ * the high half of st->bad_seg.  \tmp is clobbered.
+ */
+.macro BH_VMF_CHECK_FS st:req, tmp:req
+	rdfsbase \tmp
+	cmpq	BH_VMF_USER_FS(\st), \tmp
+	je	.Lfs_ok_\@
+	movq	BH_VMF_USER_FS(\st), \tmp
+	wrfsbase \tmp
+	incl	BH_VMF_BAD_SEG + 4(\st)
+.Lfs_ok_\@:
+.endm
+
+/*
+ * Kernel view, the domain's CR3 just loaded: CR0.TS for the domain (its
+ * x87/SSE/AVX instructions fault with #NM; vmfunc_gate.h).  The kernel's
+ * side clears it with CLTS just after its own CR3 load, so TS is set in
+ * the kernel view only while CR3 is the domain's (bh_vmf_nmi's window).
+ */
+.macro BH_VMF_FPU_OFF tmp:req
+	movq	%cr0, \tmp
+	orq	$X86_CR0_TS, \tmp
+	movq	\tmp, %cr0
 .endm
 
 /*
@@ -408,6 +438,7 @@ SYM_FUNC_START(bh_vmf_enter)
 	/* the domain's page table, still in the kernel view (vmfunc_gate.h) */
 	movq	BH_VMF_DOMAIN_CR3(%r8), %rax
 	movq	%rax, %cr3
+	BH_VMF_FPU_OFF %rax
 	/*
 	 * No unwinding from the domain side; the kernel frame is back where
 	 * bh_vmf_k_return reloads RSP from the saved slot.
@@ -430,11 +461,13 @@ SYM_CODE_START_LOCAL(bh_vmf_k_return)
 .Lvmf_k_return_st:
 	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
 	movq	%rax, %cr3
+	clts
 	lidt	bh_vmf_kernel_idtr(%rip)
 	movq	BH_VMF_DEPTH(%rdx), %rax
 	testq	%rax, %rax
 	jz	.Lvmf_bad_return
 	BH_VMF_CHECK_GS %rdx, %rcx
+	BH_VMF_CHECK_FS %rdx, %rcx
 	decq	%rax
 	movq	%rax, BH_VMF_DEPTH(%rdx)
 	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
@@ -459,6 +492,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_out)
 	BH_VMF_CPU_STATE %rbx
 	movq	BH_VMF_KERNEL_CR3(%rbx), %rax
 	movq	%rax, %cr3
+	clts
 	lidt	bh_vmf_kernel_idtr(%rip)
 	movq	BH_VMF_DEPTH(%rbx), %rax
 	testq	%rax, %rax
@@ -507,6 +541,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_out)
 	lidt	bh_vmf_idtr(%rip)
 	movq	BH_VMF_DOMAIN_CR3(%rbx), %rax
 	movq	%rax, %cr3
+	BH_VMF_FPU_OFF %rax
 	xorl	%ebx, %ebx
 	xorl	%edx, %edx
 	xorl	%esi, %esi
@@ -557,6 +592,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	BH_VMF_CPU_STATE %rdx
 	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
 	movq	%rax, %cr3
+	clts
 	/* a live entry */
 	cmpq	$0, BH_VMF_DEPTH(%rdx)
 	je	.Lvmf_bad_irq
@@ -651,6 +687,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	.endr
 	movq	BH_VMF_DOMAIN_CR3(%rdx), %rcx
 	movq	%rcx, %cr3
+	BH_VMF_FPU_OFF %rcx
 	jmp	bh_vmf_irq_back
 	/* not delivered: the domain is dead (killed set), unwind its entry */
 .Lvmf_irq_forged:
@@ -715,6 +752,8 @@ bh_vmf_kgate_end:
 SYM_CODE_START(bh_vmf_fault_entry)
 	UNWIND_HINT_EMPTY
 	ANNOTATE_NOENDBR	/* the guest RIP of a VM entry, not called */
+	/* the domain ran with CR0.TS (vmfunc_gate.h) */
+	clts
 	call	bh_domain_fault
 	movq	%rax, %rdx
 	jmp	bh_vmf_unwind
@@ -727,6 +766,7 @@ SYM_CODE_END(bh_vmf_fault_entry)
  */
 SYM_CODE_START_LOCAL(bh_vmf_unwind)
 	UNWIND_HINT_EMPTY
+	BH_VMF_CHECK_FS %rdx, %rcx
 	movq	BH_VMF_DEPTH(%rdx), %rax
 	testq	%rax, %rax
 	jz	.Lvmf_bad_unwind

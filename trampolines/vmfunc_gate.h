@@ -28,7 +28,7 @@
 #define BH_VMF_IRQS		56	/* interrupts taken inside the domain */
 #define BH_VMF_KILLED		64	/* the live domain faulted: unwind */
 #define BH_VMF_KERNEL_GS	72	/* the kernel's GS base on this CPU */
-#define BH_VMF_BAD_GS		80	/* crossings that found another GS base */
+#define BH_VMF_BAD_SEG		80	/* GS (low 32 bits) / FS base repairs */
 #define BH_VMF_DOMAIN_FLAGS	88	/* RFLAGS the domain starts with */
 #define BH_VMF_KERNEL_CR3	96	/* CR3 value the kernel view goes back to */
 #define BH_VMF_DOMAIN_CR3	104	/* CR3 value of the live domain's table */
@@ -39,7 +39,8 @@
 #define BH_VMF_YIELD_IDX	144	/* its call number */
 #define BH_VMF_YIELD_ARG	152	/* [3] its arguments */
 #define BH_VMF_IST_FRAME	176	/* where a delivery leaves the stub's frame */
-#define BH_VMF_CPU_SIZE		184
+#define BH_VMF_USER_FS		184	/* FS base at the depth-0 entry */
+#define BH_VMF_CPU_SIZE		192
 
 /*
  * Interrupts in a domain are delivered on an IST stack of their own (TSS
@@ -67,7 +68,7 @@ struct bh_vmf_cpu {
 	u64 irqs;
 	u64 killed;
 	u64 kernel_gs;
-	u64 bad_gs;
+	u64 bad_seg;
 	u64 domain_flags;
 	u64 kernel_cr3;
 	u64 domain_cr3;
@@ -84,6 +85,12 @@ struct bh_vmf_cpu {
 	 * of a stub reads an interrupt frame from or writes one back to
 	 */
 	u64 ist_frame;
+	/*
+	 * the FS base of the task the domain runs for (its TLS: the kernel
+	 * never uses FS), set by the C side at each depth-0 entry; a domain
+	 * can change it with a segment load and no exit
+	 */
+	u64 user_fs;
 };
 
 /*
@@ -174,7 +181,17 @@ extern struct bh_vmf_cpu *bh_vmf_cpus[BH_VMF_MAX_CPUS];
  * MSR), so every crossing into the kernel view (this return and
  * bh_vmf_out) compares it with RDGSBASE before any kernel code runs,
  * puts it back (SWAPGS back if the domain swapped, else WRGSBASE) and
- * counts it in st->bad_gs; bh_domain_call then kills the domain.
+ * counts it in st->bad_seg (low 32 bits); bh_domain_call then kills the
+ * domain.  FS base the same way against st->user_fs on the way back (and
+ * in bh_vmf_unwind), counted in the high 32 bits: a domain that loads FS
+ * (a null selector clears the base on Intel) would break the TLS of
+ * whatever user task was current.
+ * FPU: the domain runs with CR0.TS set (by the gate in the kernel view,
+ * just after the domain's CR3 load; CLTS just after the kernel's): any
+ * x87/SSE/AVX instruction of the domain raises #NM, a fault of the
+ * domain, instead of changing the registers of the user task whose FPU
+ * state is live in them.  CLTS, LMSW and MOV to CR0 are refused in an
+ * isolated driver's text by the load-time scan.
  */
 long bh_vmf_enter(unsigned long a0, unsigned long a1, unsigned long a2,
 		  unsigned long fn, struct bh_vmf_cpu *st);

@@ -109,6 +109,8 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	exception_ud exception 6 \(#UD\) raised by domain code
 	exception_de exception 0 \(#DE\) raised by domain code
 	exception_pf exception 14 \(#PF\) raised by domain code at bhtest_dom_load.*: read of 0x0, mapped nowhere in the kernel
+	fpu_sse exception 7 \(#NM\) raised by domain code at bhtest_dom_sse
+	fpu_x87 exception 7 \(#NM\) raised by domain code at bhtest_dom_x87
 	irq_ist_unusable exception 14 \(#PF\) raised by domain code at bhtest_dom_spin.*: write of 0xff8, mapped nowhere in the kernel
 	EOF
 	# the interrupts whose delivery into a domain failed: ended, raised again
@@ -123,6 +125,14 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	n=$(dmesg | grep -cE "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]+: changed the kernel's GS base \(SWAPGS, WRGSBASE or WRMSR\), put back by the gate: domain dead")
 	[ "$n" = 2 ] && ktap_ok fault_reported_gs_base ||
 		ktap_fail fault_reported_gs_base "$n GS-base kill lines in dmesg (want 2)"
+	# FS base changed with a segment load (no exit): put back, killed
+	l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]+: changed the FS base of the task it ran for \(a segment load\), put back by the gate: domain dead" | head -1)
+	if [ -n "$l" ]; then
+		ktap_ok fault_reported_fs_base
+		ktap_diag "${l#*] }"
+	else
+		ktap_fail fault_reported_fs_base "no dmesg line for the FS base change"
+	fi
 	# a jump into an interrupt stub (vector 0xfd, the reschedule IPI),
 	# its frame on the domain's own stack: caught before the kernel's
 	# handler runs
@@ -181,6 +191,13 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 			ktap_diag "${l#*] }"
 		else
 			ktap_fail fault_reported_watchdog_irqs_off "no dmesg line for the entry that loops with interrupts off"
+		fi
+		l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: stopped at rip bhtest_dom_cli_hlt.*: watchdog: ran [0-9]+ ms without returning, interrupts off" | head -1)
+		if [ -n "$l" ]; then
+			ktap_ok fault_reported_watchdog_cli_hlt
+			ktap_diag "${l#*] }"
+		else
+			ktap_fail fault_reported_watchdog_cli_hlt "no dmesg line for the entry halted with interrupts off"
 		fi
 	fi
 	v=$(sh -c 'echo still-fine | cat')
