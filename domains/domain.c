@@ -936,10 +936,12 @@ static noinline long bh_enter_finish(struct bh_domain *d,
 		ret = -EIO;		/* it faulted (or was killed) inside */
 		yielded = false;
 	} else if (unlikely(bad)) {
-		const char *gs = "changed the kernel's GS base (SWAPGS, WRGSBASE or WRMSR), put back by the gate";
-		const char *fs = "changed the FS base of the task it ran for (a segment load), put back by the gate";
-
-		bh_domain_kill(d, cpu, (unsigned long)fn, (u32)bad ? gs : fs);
+		if ((u32)bad)
+			bh_domain_kill(d, cpu, (unsigned long)fn,
+				       "changed the kernel's GS base (SWAPGS, WRGSBASE or WRMSR), put back by the gate");
+		else
+			bh_domain_kill(d, cpu, (unsigned long)fn,
+				       "changed the FS base of the task it ran for (a segment load), put back by the gate");
 		ret = -EIO;
 		yielded = false;
 	} else if (unlikely(yielded && !task_rsp)) {
