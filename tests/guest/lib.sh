@@ -45,6 +45,17 @@ ktap_relay() {
 	done < "$1"
 }
 # Re-number lines "TAG: ok N name" / "TAG: not ok N name # r" from dmesg.
+# ktap_dmesg NAME ERE WHY: ok NAME (the line as a diagnostic) if a dmesg
+# line matches ERE, else not ok NAME # WHY
+ktap_dmesg() {
+	_l=$(dmesg | grep -E "$2" | head -1)
+	if [ -n "$_l" ]; then
+		ktap_ok "$1"
+		ktap_diag "${_l#*] }"
+	else
+		ktap_fail "$1" "$3"
+	fi
+}
 ktap_from_dmesg() {
 	dmesg | sed -n "s/^\[[^]]*\] $1: //p" > /tmp/ktap.$$
 	ktap_relay /tmp/ktap.$$ diag

@@ -126,32 +126,20 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	[ "$n" = 2 ] && ktap_ok fault_reported_gs_base ||
 		ktap_fail fault_reported_gs_base "$n GS-base kill lines in dmesg (want 2)"
 	# FS base changed with a segment load (no exit): put back, killed
-	l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]+: changed the FS base of the task it ran for \(a segment load\), put back by the gate: domain dead" | head -1)
-	if [ -n "$l" ]; then
-		ktap_ok fault_reported_fs_base
-		ktap_diag "${l#*] }"
-	else
-		ktap_fail fault_reported_fs_base "no dmesg line for the FS base change"
-	fi
+	ktap_dmesg fault_reported_fs_base \
+		"bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]+: changed the FS base of the task it ran for \(a segment load\), put back by the gate: domain dead" \
+		"no dmesg line for the FS base change"
 	# a jump into an interrupt stub (vector 0xfd, the reschedule IPI),
 	# its frame on the domain's own stack: caught before the kernel's
 	# handler runs
-	l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: entered the interrupt stub of vector 0xfd with RSP 0x[0-9a-f]+, not on its IST area: no delivery: domain dead" | head -1)
-	if [ -n "$l" ]; then
-		ktap_ok fault_reported_forged_irq
-		ktap_diag "${l#*] }"
-	else
-		ktap_fail fault_reported_forged_irq "no dmesg line for the forged interrupt"
-	fi
+	ktap_dmesg fault_reported_forged_irq \
+		"bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: entered the interrupt stub of vector 0xfd with RSP 0x[0-9a-f]+, not on its IST area: no delivery: domain dead" \
+		"no dmesg line for the forged interrupt"
 	# INT 0xfd in the domain: through the IST like a delivery, but the
 	# vector is not in service
-	l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: entered the interrupt stub of vector 0xfd, which the CPU did not deliver: domain dead" | head -1)
-	if [ -n "$l" ]; then
-		ktap_ok fault_reported_forged_int
-		ktap_diag "${l#*] }"
-	else
-		ktap_fail fault_reported_forged_int "no dmesg line for INT 0xfd"
-	fi
+	ktap_dmesg fault_reported_forged_int \
+		"bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: entered the interrupt stub of vector 0xfd, which the CPU did not deliver: domain dead" \
+		"no dmesg line for INT 0xfd"
 	f=$(sed -n 's/.*domain_faults=\([0-9]*\).*/\1/p' /sys/kernel/bulkhead/minivisor/cpus | awk '{s += $1} END {print s + 0}')
 	[ "$f" -ge 16 ] && ktap_ok minivisor_counts_domain_faults || ktap_fail minivisor_counts_domain_faults "domain_faults=$f (want >= 16)"
 	ktap_diag "minivisor: $f domain faults"
@@ -177,28 +165,16 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	echo "$w0" > $p
 	dmesg | sed -n '/bhmark watchdog/,$p' | sed -n "s/^\[[^]]*\] bhdom: //p" > /tmp/wd.ktap
 	ktap_relay /tmp/wd.ktap diag
-	l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: watchdog: ran [0-9]+ ms without returning, interrupts on \(watchdog_ms=100\): domain dead" | head -1)
-	if [ -n "$l" ]; then
-		ktap_ok fault_reported_watchdog_irqs_on
-		ktap_diag "${l#*] }"
-	else
-		ktap_fail fault_reported_watchdog_irqs_on "no dmesg line for the entry that loops"
-	fi
+	ktap_dmesg fault_reported_watchdog_irqs_on \
+		"bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: watchdog: ran [0-9]+ ms without returning, interrupts on \(watchdog_ms=100\): domain dead" \
+		"no dmesg line for the entry that loops"
 	if [ "$(grep -c ^processor /proc/cpuinfo)" -gt 1 ]; then
-		l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: stopped at rip bhtest_dom_cli_loop.*: watchdog: ran [0-9]+ ms without returning, interrupts off \(stopped by an NMI from cpu [0-9]+; watchdog_ms=100\)" | head -1)
-		if [ -n "$l" ]; then
-			ktap_ok fault_reported_watchdog_irqs_off
-			ktap_diag "${l#*] }"
-		else
-			ktap_fail fault_reported_watchdog_irqs_off "no dmesg line for the entry that loops with interrupts off"
-		fi
-		l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: stopped at rip bhtest_dom_cli_hlt.*: watchdog: ran [0-9]+ ms without returning, interrupts off" | head -1)
-		if [ -n "$l" ]; then
-			ktap_ok fault_reported_watchdog_cli_hlt
-			ktap_diag "${l#*] }"
-		else
-			ktap_fail fault_reported_watchdog_cli_hlt "no dmesg line for the entry halted with interrupts off"
-		fi
+		ktap_dmesg fault_reported_watchdog_irqs_off \
+			"bhdomains: domain bhfault cpu [0-9]+: stopped at rip bhtest_dom_cli_loop.*: watchdog: ran [0-9]+ ms without returning, interrupts off \(stopped by an NMI from cpu [0-9]+; watchdog_ms=100\)" \
+			"no dmesg line for the entry that loops with interrupts off"
+		ktap_dmesg fault_reported_watchdog_cli_hlt \
+			"bhdomains: domain bhfault cpu [0-9]+: stopped at rip bhtest_dom_cli_hlt.*: watchdog: ran [0-9]+ ms without returning, interrupts off" \
+			"no dmesg line for the entry halted with interrupts off"
 	fi
 	v=$(sh -c 'echo still-fine | cat')
 	[ "$v" = still-fine ] && ktap_ok watchdog_kernel_fine_after || ktap_fail watchdog_kernel_fine_after "pipe broken"
