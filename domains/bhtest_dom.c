@@ -610,7 +610,12 @@ static void irq_on_ist_case(const char *name, unsigned long rsp)
 	put_cpu();
 	check(v == 0x5a, t, "call returned", v);
 	snprintf(t, sizeof(t), "%s_interrupts_delivered", name);
-	check(t1 - t0 >= 2 && i1 - i0 >= t1 - t0, t,
+	/*
+	 * ticks also land outside the domain (before and after it, and in
+	 * the kernel view while a handler's softirqs run with interrupts
+	 * on): at least two through the stubs, not all of them
+	 */
+	check(t1 - t0 >= 2 && i1 - i0 >= 2, t,
 	      t1 - t0 < 2 ? "timer interrupts" : "stub entries",
 	      t1 - t0 < 2 ? t1 - t0 : (long)(i1 - i0));
 	snprintf(t, sizeof(t), "%s_domain_alive", name);
