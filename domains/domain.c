@@ -59,7 +59,8 @@
 #define BH_MAX_TASK_CALLS	64		/* bh_domain_set_calls() */
 /*
  * room a resumed task needs below its saved RSP on the task stack: the
- * entry's return address and an interrupt frame with the stub's pushes
+ * entry's return address (interrupts go to the IST area since session 6;
+ * the room once held their frames too and is kept)
  */
 #define BH_TASK_STACK_ROOM	256
 #define BH_ABOVE_RAM_END	(4ULL << 30)	/* MMIO below 4 GiB */
