@@ -30,6 +30,7 @@
 #include <linux/jiffies.h>
 #include <linux/smp.h>
 #include <linux/timer.h>
+#include <linux/hrtimer.h>
 #include <asm/apic.h>
 #include <asm/fsgsbase.h>
 #include <asm/nmi.h>
@@ -685,6 +686,77 @@ static void irq_ist_unusable(void)
 	free_page((unsigned long)page);
 }
 
+/*
+ * An entry nested from a hardirq (interrupts off) inside an entry made
+ * with interrupts on: the outer entry must still count as running with
+ * interrupts on when it faults afterwards.  The hrtimer's handler (taken
+ * inside the outer entry) calls the domain, then breaks this CPU's IST
+ * pointer; the next interrupt's delivery into the outer entry fails, and
+ * the fault path must end the vector in service, as for an entry with
+ * interrupts on.
+ */
+static struct {
+	struct hrtimer t;
+	struct bh_domain *d;
+	long ret;
+	bool ran;
+} hn;
+
+static enum hrtimer_restart hn_fn(struct hrtimer *t)
+{
+	hn.ret = bh_domain_call(hn.d, bhtest_dom_add, 1, 20, 300);
+	this_cpu_write(cpu_tss_rw.x86_tss.ist[BH_VMF_IST - 1], 0x1000);
+	hn.ran = true;
+	return HRTIMER_NORESTART;
+}
+
+static void irq_nested_hardirq_then_fault(void)
+{
+	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
+	struct bh_domain *d;
+	unsigned long j0;
+	u64 ist;
+	long v;
+	u32 isr;
+
+	d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
+	if (IS_ERR(d)) {
+		check(false, "hardirq_nested_stopped", "no domain", PTR_ERR(d));
+		free_page((unsigned long)page);
+		return;
+	}
+	hn.d = d;
+	hn.ret = -1;
+	hn.ran = false;
+	hrtimer_init(&hn.t, CLOCK_MONOTONIC, HRTIMER_MODE_REL_PINNED);
+	hn.t.function = hn_fn;
+	migrate_disable();
+	/* the view loaded (and the IST slot set) before the timer can run */
+	v = bh_domain_call(d, bhtest_dom_nop, 0, 0, 0);
+	local_irq_disable();
+	ist = this_cpu_read(cpu_tss_rw.x86_tss.ist[BH_VMF_IST - 1]);
+	local_irq_enable();
+	hrtimer_start(&hn.t, ms_to_ktime(1), HRTIMER_MODE_REL_PINNED);
+	v = v ? v : bh_domain_call(d, bhtest_dom_spin, 20000000, 0, 0);
+	hrtimer_cancel(&hn.t);
+	local_irq_disable();
+	isr = isr_bits();
+	this_cpu_write(cpu_tss_rw.x86_tss.ist[BH_VMF_IST - 1], ist);
+	local_irq_enable();
+	migrate_enable();
+	check(hn.ran && hn.ret == 321, "hardirq_nested_call_ran",
+	      hn.ran ? "nested call returned" : "hrtimer ran", hn.ran ? hn.ret : 0);
+	check(v == -EIO, "hardirq_nested_then_fault_stopped", "call returned", v);
+	check(isr == 0, "hardirq_nested_then_fault_nothing_in_service",
+	      "ISR bits", isr);
+	j0 = jiffies;
+	mdelay(100);
+	check(time_after(jiffies, j0), "hardirq_nested_then_fault_timer_ticks",
+	      "jiffies moved", (long)(jiffies - j0));
+	bh_domain_destroy(d);
+	free_page((unsigned long)page);
+}
+
 static void fault_cases(void)
 {
 	struct bh_domain *victim;
@@ -783,6 +855,7 @@ static void fault_cases(void)
 	}
 	irq_on_ist_case("irq_bad_rsp_unmapped", 0x1000);
 	irq_ist_unusable();
+	irq_nested_hardirq_then_fault();
 	/* a fault two levels deep: domain -> kernel -> domain faults */
 	idx = bh_domain_add_call(fault_nested_cb);
 	if (idx >= 0) {

@@ -278,7 +278,9 @@ SYM_CODE_END(bh_vmf_in)
  * function nests (depth + 1) and runs below the current domain RSP.
  *
  * Kernel stack during the call (top first), below kernel_rsp[depth - 1]:
- *	st->domain_rsp (previous), domain RSP, st
+ *	st->domain_rsp (previous), st->domain_flags (previous), domain RSP, st
+ * (an entry nested in the call sets both for itself; the live entry's
+ * come back after it)
  */
 SYM_FUNC_START(bh_vmf_out)
 	BH_VMF_FROM_DOMAIN vmf_out, bh_vmf_k_out
@@ -500,6 +502,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_out)
 	BH_VMF_CHECK_GS %rbx, %rcx
 	movq	BH_VMF_KERNEL_RSP - 8(%rbx, %rax, 8), %rsp
 	pushq	BH_VMF_DOMAIN_RSP(%rbx)
+	pushq	BH_VMF_DOMAIN_FLAGS(%rbx)
 	pushq	%r11
 	pushq	%rbx
 	movq	%r11, BH_VMF_DOMAIN_RSP(%rbx)
@@ -533,6 +536,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_out)
 2:	movq	%rax, %r8
 	popq	%rbx
 	popq	%r11
+	popq	BH_VMF_DOMAIN_FLAGS(%rbx)
 	popq	BH_VMF_DOMAIN_RSP(%rbx)
 	/* the domain died below us (a nested fault): do not go back in */
 	cmpq	$0, BH_VMF_KILLED(%rbx)
@@ -582,9 +586,10 @@ SYM_CODE_END(bh_vmf_k_yield)
  * domain's IST area (or wherever a domain that jumped into a stub put
  * it).  Kernel stack below the live entry's saved RSP (16-byte aligned):
  * the copy of the frame read from st->ist_frame (SS, RSP, RFLAGS, CS,
- * RIP, vector, rax, rcx, rdx), the previous domain_rsp, st, a pad, then
- * the frame of an interrupt of kernel code at .Lvmf_irq_back (IF = 0)
- * that the kernel's handler returns to.
+ * RIP, vector, rax, rcx, rdx), the previous domain_rsp, st, the previous
+ * domain_flags (an entry nested in the handler sets both for itself),
+ * then the frame of an interrupt of kernel code at .Lvmf_irq_back
+ * (IF = 0) that the kernel's handler returns to.
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	UNWIND_HINT_UNDEFINED
@@ -611,7 +616,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	.endr
 	pushq	BH_VMF_DOMAIN_RSP(%rdx)
 	pushq	%rdx
-	pushq	$0
+	pushq	BH_VMF_DOMAIN_FLAGS(%rdx)
 	/* an entry nested in the handler runs below the interrupted RSP */
 	movq	3 * 8 + 7 * 8(%rsp), %rcx
 	andq	$-16, %rcx
@@ -676,6 +681,8 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	popq	%rcx
 	popq	%rdx
 	popq	BH_VMF_DOMAIN_RSP(%rdx)
+	/* the interrupted entry's flags again (a nested one set its own) */
+	movq	%rcx, BH_VMF_DOMAIN_FLAGS(%rdx)
 	/* the domain died in a nested entry: do not go back in */
 	cmpq	$0, BH_VMF_KILLED(%rdx)
 	jne	bh_vmf_unwind
@@ -694,6 +701,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	popq	%rcx
 	popq	%rdx
 	popq	BH_VMF_DOMAIN_RSP(%rdx)
+	movq	%rcx, BH_VMF_DOMAIN_FLAGS(%rdx)
 	jmp	bh_vmf_unwind
 	/* no live entry on this CPU (a forged jump) */
 .Lvmf_bad_irq:
