@@ -628,6 +628,26 @@ static void irq_on_ist_case(const char *name, unsigned long rsp)
 }
 
 /*
+ * After a domain was stopped in the delivery of an interrupt: isr (this
+ * CPU's ISR bits, read with interrupts off right after) must be empty
+ * and the timer must still tick here.  Cases name_nothing_in_service and
+ * name_timer_ticks.
+ */
+static void check_released(const char *name, u32 isr)
+{
+	unsigned long j0;
+	char t[64];
+
+	snprintf(t, sizeof(t), "%s_nothing_in_service", name);
+	check(isr == 0, t, "ISR bits", isr);
+	j0 = jiffies;
+	mdelay(100);
+	snprintf(t, sizeof(t), "%s_timer_ticks", name);
+	check(time_after(jiffies, j0), t, "jiffies moved",
+	      (long)(jiffies - j0));
+}
+
+/*
  * The delivery itself fails: the domain's IST slot points where nothing
  * is mapped (not something a domain can do: the test writes the TSS).
  * The local APIC had accepted that interrupt: the domain is stopped,
@@ -637,7 +657,6 @@ static void irq_ist_unusable(void)
 {
 	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
 	struct bh_domain *d;
-	unsigned long j0;
 	u64 f0, f1, ist;
 	long v, v2;
 	u32 isr;
@@ -670,12 +689,7 @@ static void irq_ist_unusable(void)
 	      v != -EIO ? "call returned" : "faults counted",
 	      v != -EIO ? v : (long)(f1 - f0));
 	check(v2 == -EIO, "irq_ist_unusable_domain_dead", "call returned", v2);
-	check(isr == 0, "irq_ist_unusable_nothing_in_service", "ISR bits",
-	      isr);
-	j0 = jiffies;
-	mdelay(100);
-	check(time_after(jiffies, j0), "irq_ist_unusable_timer_ticks",
-	      "jiffies moved", (long)(jiffies - j0));
+	check_released("irq_ist_unusable", isr);
 	bh_domain_destroy(d);
 	d = fault_domain(page);
 	v = IS_ERR(d) ? PTR_ERR(d) : bh_domain_call(d, bhtest_dom_add, 1, 20,
@@ -714,7 +728,6 @@ static void irq_nested_hardirq_then_fault(void)
 {
 	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
 	struct bh_domain *d;
-	unsigned long j0;
 	u64 ist;
 	long v;
 	u32 isr;
@@ -747,12 +760,7 @@ static void irq_nested_hardirq_then_fault(void)
 	check(hn.ran && hn.ret == 321, "hardirq_nested_call_ran",
 	      hn.ran ? "nested call returned" : "hrtimer ran", hn.ran ? hn.ret : 0);
 	check(v == -EIO, "hardirq_nested_then_fault_stopped", "call returned", v);
-	check(isr == 0, "hardirq_nested_then_fault_nothing_in_service",
-	      "ISR bits", isr);
-	j0 = jiffies;
-	mdelay(100);
-	check(time_after(jiffies, j0), "hardirq_nested_then_fault_timer_ticks",
-	      "jiffies moved", (long)(jiffies - j0));
+	check_released("hardirq_nested_then_fault", isr);
 	bh_domain_destroy(d);
 	free_page((unsigned long)page);
 }

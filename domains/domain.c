@@ -1437,13 +1437,14 @@ static int bh_pf_describe(char *why, size_t len, u64 cr2, u64 err)
 			 pfn << PAGE_SHIFT);
 }
 
-/* one line for dmesg: what the domain did, from the minivisor's record */
 /* the watchdog's NMI, turned into a fault by the minivisor? */
 static bool bh_fault_is_watchdog(const struct mv_fault_record *r)
 {
 	return r->watchdog && (r->vectoring & INTR_INFO_VALID_MASK) &&
 	       (r->vectoring & INTR_INFO_INTR_TYPE_MASK) == INTR_TYPE_NMI_INTR;
 }
+
+/* one line for dmesg: what the domain did, from the minivisor's record */
 
 static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 			      char *why, size_t len, u64 *addr)
@@ -1528,11 +1529,6 @@ static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 		*addr = r->rip;
 		n = scnprintf(why, len, "triple fault in the domain");
 		break;
-	case EXIT_REASON_EXCEPTION_NMI:
-		*addr = r->rip;
-		n = scnprintf(why, len, "exception or NMI: VM exit reason %u",
-			      basic);
-		break;
 	case EXIT_REASON_XSETBV:
 		*addr = r->rip;
 		n = scnprintf(why, len, "privileged instruction: XSETBV");
@@ -1555,10 +1551,10 @@ static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 }
 
 /*
- * A domain that runs with IF = 1 and an RSP where the CPU cannot push an
- * interrupt frame (kernel memory: EPT; nothing: #PF, then #DF on an IST
- * stack absent from its view) faults in the delivery of an external
- * interrupt.  The local APIC accepted that interrupt: it stays in
+ * A domain that runs with IF = 1 can fault in the delivery of an
+ * external interrupt (its IST area is its own memory, so only a broken
+ * IST pointer does that now; before session 6 a bad RSP did).  The local
+ * APIC accepted that interrupt: it stays in
  * service with no handler to end it, and it and every vector below it
  * would stay blocked on this CPU (its timer first).  A domain runs with
  * IF = 1 only for a caller with IF = 1, never a hardirq handler, so
