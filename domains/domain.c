@@ -1744,6 +1744,12 @@ u64 bh_domain_irqs(unsigned int cpu)
 }
 EXPORT_SYMBOL_GPL(bh_domain_irqs);
 
+u64 bh_domain_cr3_window_nmis(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids ? READ_ONCE(bh_states[cpu].nmis) : 0;
+}
+EXPORT_SYMBOL_GPL(bh_domain_cr3_window_nmis);
+
 u64 bh_domain_gate_ticks(struct bh_domain *d, const void *fn,
 			 unsigned int n)
 {

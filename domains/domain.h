@@ -90,6 +90,8 @@ void bh_domain_del_call(int idx);
 u64 bh_domain_round_trips(unsigned int cpu);
 /* interrupts that reached the kernel from inside a domain on cpu */
 u64 bh_domain_irqs(unsigned int cpu);
+/* NMIs on cpu that landed between a gate's VMFUNC and its CR3 load */
+u64 bh_domain_cr3_window_nmis(unsigned int cpu);
 /*
  * The benchmark of the gate alone (tests): n back-to-back bh_vmf_enter
  * round trips into fn of d on this CPU, IRQs off, the per-CPU state set
