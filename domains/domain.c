@@ -1173,9 +1173,13 @@ EXPORT_SYMBOL_GPL(bh_domain_kill);
  * interrupts off nothing runs on that CPU; the timer of the next online
  * CPU sees that its gate state has not moved (depth > 0, the same entries
  * and interrupts) and sends it an NMI that the minivisor turns into a
- * fault of the domain (minivisor/hypercall.h, "Watchdog").  0 = off.
+ * fault of the domain (minivisor/hypercall.h, "Watchdog").  A CPU that
+ * is the only one online has no such watcher: the minivisor's
+ * VMX-preemption timer checks it every watchdog_ms / 2 instead (a VM
+ * exit each time, which is why it is armed only then).  0 = off.
  */
 static unsigned int bh_watchdog_ms = 2000;
+static void bh_wd_kick(void);
 
 static int bh_watchdog_set(const char *val, const struct kernel_param *kp)
 {
@@ -1187,6 +1191,7 @@ static int bh_watchdog_set(const char *val, const struct kernel_param *kp)
 	if (ms && (ms < 10 || ms > 60000))
 		return -ERANGE;
 	WRITE_ONCE(bh_watchdog_ms, ms);
+	bh_wd_kick();
 	return 0;
 }
 
@@ -1207,7 +1212,9 @@ struct bh_wd {
 
 static struct bh_wd bh_wd_self[BH_VMF_MAX_CPUS], bh_wd_buddy[BH_VMF_MAX_CPUS];
 static struct timer_list bh_wd_timer[BH_VMF_MAX_CPUS];
-static bool bh_wd_stopping;
+static bool bh_wd_stopping, bh_wd_running;
+/* the VMX-preemption timer's watchdog_ms armed on each CPU (0 = off) */
+static unsigned int bh_wd_solo_ms[BH_VMF_MAX_CPUS];
 /* watchdog NMIs sent to a CPU and not yet taken; how long it had run */
 static atomic_t bh_wd_pending[BH_VMF_MAX_CPUS];
 static unsigned int bh_wd_ran_ms[BH_VMF_MAX_CPUS];
@@ -1233,7 +1240,37 @@ static bool bh_wd_expired(struct bh_wd *w, const struct bh_vmf_cpu *st,
 	return limit && *ms > limit;
 }
 
-/* the next online CPU's entry, checked from here (timer, softirq) */
+/*
+ * On this CPU (its timer, or a call on it): the minivisor's
+ * VMX-preemption timer watches this CPU's entries for ms (0 = stop it).
+ */
+static void bh_wd_solo(int cpu, unsigned int ms)
+{
+	struct mv_hc_result res;
+	long ret;
+
+	if (bh_wd_solo_ms[cpu] == ms)
+		return;
+	ret = mv_hypercall(MV_HC_WATCHDOG, ms ? (u64)tsc_khz * ms / 2 : 0,
+			   ms ? __pa(&bh_states[cpu].entries) : 0, 0, &res);
+	bh_wd_solo_ms[cpu] = ms;
+	if (ret)
+		pr_err(BH_NAME ": cpu %d: the only CPU online, and no VMX-preemption timer for the watchdog (minivisor: %ld): an entry that loops with interrupts off is not stopped\n",
+		       cpu, ret);
+	else if (ms)
+		pr_info(BH_NAME ": cpu %d: the only CPU online: entries with interrupts off watched by the VMX-preemption timer (every %llu TSC ticks)\n",
+			cpu, res.a0);
+}
+
+static void bh_wd_solo_off(void *unused)
+{
+	bh_wd_solo(smp_processor_id(), 0);
+}
+
+/*
+ * The next online CPU's entry, checked from here (timer, softirq); when
+ * there is none, this CPU's own with interrupts off by the minivisor.
+ */
 static void bh_wd_tick(struct timer_list *t)
 {
 	int me = smp_processor_id(), cpu;
@@ -1243,6 +1280,9 @@ static void bh_wd_tick(struct timer_list *t)
 	cpu = cpumask_next(me, cpu_online_mask);
 	if (cpu >= nr_cpu_ids)
 		cpu = cpumask_first(cpu_online_mask);
+	if (me < BH_VMF_MAX_CPUS && bh_fault_rec[me] &&
+	    !READ_ONCE(bh_wd_stopping))
+		bh_wd_solo(me, cpu == me ? limit : 0);
 	if (limit && cpu != me && cpu < BH_VMF_MAX_CPUS && bh_fault_rec[cpu]) {
 		w = &bh_wd_buddy[cpu];
 		if (!READ_ONCE(bh_states[cpu].depth)) {
@@ -1278,6 +1318,26 @@ static int bh_wd_nmi(unsigned int type, struct pt_regs *regs)
 	return NMI_HANDLED;
 }
 
+/* (on each CPU: mod_timer of a pinned timer queues it where it runs) */
+static void bh_wd_kick_here(void *unused)
+{
+	int cpu = smp_processor_id();
+
+	if (cpu < BH_VMF_MAX_CPUS && bh_wd_timer[cpu].function)
+		mod_timer(&bh_wd_timer[cpu], jiffies);
+}
+
+/*
+ * A new watchdog_ms: every CPU's timer runs now (the limit and the
+ * minivisor's timer apply at once).  The caller holds the module's
+ * kernel_param_lock, as bh_wd_start/bh_wd_stop do around bh_wd_running.
+ */
+static void bh_wd_kick(void)
+{
+	if (bh_wd_running)
+		on_each_cpu(bh_wd_kick_here, NULL, 1);
+}
+
 static int bh_wd_start(void)
 {
 	int cpu, ret;
@@ -1291,6 +1351,9 @@ static int bh_wd_start(void)
 		bh_wd_timer[cpu].expires = jiffies + HZ / 2;
 		add_timer_on(&bh_wd_timer[cpu], cpu);
 	}
+	kernel_param_lock(THIS_MODULE);
+	bh_wd_running = true;
+	kernel_param_unlock(THIS_MODULE);
 	return 0;
 }
 
@@ -1298,10 +1361,16 @@ static void bh_wd_stop(void)
 {
 	int cpu;
 
+	kernel_param_lock(THIS_MODULE);
+	bh_wd_running = false;
 	WRITE_ONCE(bh_wd_stopping, true);
+	kernel_param_unlock(THIS_MODULE);
 	for_each_online_cpu(cpu)
 		if (bh_wd_timer[cpu].function)
 			del_timer_sync(&bh_wd_timer[cpu]);
+	for_each_online_cpu(cpu)
+		if (cpu < BH_VMF_MAX_CPUS && bh_wd_solo_ms[cpu])
+			smp_call_function_single(cpu, bh_wd_solo_off, NULL, 1);
 	/* a watchdog NMI in flight is ours to claim until here */
 	unregister_nmi_handler(NMI_LOCAL, BH_NAME "_wd");
 }
@@ -1455,6 +1524,14 @@ static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 	int n = 0, v;
 
 	*addr = r->gla;
+	if (basic == EXIT_REASON_PREEMPTION_TIMER) {
+		*addr = r->rip;
+		scnprintf(why, len,
+			  "watchdog: ran %llu ms without returning, interrupts off (stopped by the VMX-preemption timer: the only CPU online; watchdog_ms=%u)",
+			  div_u64(r->qual, max(tsc_khz, 1U)),
+			  READ_ONCE(bh_watchdog_ms));
+		return;
+	}
 	if (bh_fault_is_watchdog(r)) {
 		*addr = r->rip;
 		scnprintf(why, len,

@@ -764,6 +764,39 @@ static long hc_fault_entry(struct mv_cpu *c, struct mv_regs *r)
 	return 0;
 }
 
+/*
+ * Arm (a0 = period in TSC ticks) or stop (a0 = 0) the watchdog's
+ * VMX-preemption timer on this CPU (hypercall.h, "Watchdog").
+ */
+static long hc_watchdog(struct mv_cpu *c, struct mv_regs *r)
+{
+	struct mv_watchdog *w = &c->s.wd;
+	u32 pin = mv_vmread32(PIN_BASED_VM_EXEC_CONTROL);
+	u64 v;
+
+	w->strikes = 0;
+	if (!r->rdi) {
+		w->period = 0;
+		mv_vmwrite32(PIN_BASED_VM_EXEC_CONTROL,
+			     pin & ~PIN_BASED_VMX_PREEMPTION_TIMER);
+		return 0;
+	}
+	if (!mv_caps.has_preempt)
+		return -MV_ENOSYS;
+	if (!c->s.fault.entry || (r->rsi & 7))
+		return -MV_EINVAL;
+	if (!gpa_in_ram(r->rsi, sizeof(u64)))
+		return -MV_EFAULT;
+	v = clamp_val(r->rdi >> mv_caps.preempt_rate, 1, U32_MAX);
+	w->count_gpa = r->rsi;
+	w->period = v << mv_caps.preempt_rate;
+	mv_vmwrite32(VMX_PREEMPTION_TIMER_VALUE, v);
+	mv_vmwrite32(PIN_BASED_VM_EXEC_CONTROL,
+		     pin | PIN_BASED_VMX_PREEMPTION_TIMER);
+	r->rdi = w->period;
+	return 0;
+}
+
 static const mv_hc_fn mv_hc_table[MV_HC_NR] = {
 	[MV_HC_PING]		= hc_ping,
 	[MV_HC_STATS]		= hc_stats,
@@ -773,6 +806,7 @@ static const mv_hc_fn mv_hc_table[MV_HC_NR] = {
 	[MV_HC_VIEW_LOAD_SLOT]	= hc_view_load_slot,
 	[MV_HC_VIEW_DESTROY]	= hc_view_destroy,
 	[MV_HC_FAULT_ENTRY]	= hc_fault_entry,
+	[MV_HC_WATCHDOG]	= hc_watchdog,
 };
 
 static enum mv_action h_vmcall(struct mv_cpu *c, struct mv_regs *r)
@@ -877,9 +911,47 @@ static enum mv_action domain_fault(struct mv_cpu *c, struct mv_regs *r,
 		     mv_vmread32(GUEST_INTERRUPTIBILITY_INFO) &
 		     GUEST_INTR_STATE_NMI);
 	mv_vmwrite64(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	/* a domain stopped in HLT (the watchdog's timer wakes it) runs on */
+	mv_vmwrite32(GUEST_ACTIVITY_STATE, 0);
 	mv_vmwrite32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	r->rdi = (u64)rec;
 	return MV_RESUME;
+}
+
+/*
+ * The watchdog's VMX-preemption timer expired (hypercall.h, "Watchdog"):
+ * a strike when a domain view is live with IF = 0 and no gate entry
+ * ended on the CPU since the last one; the third in a row stops the
+ * domain.  1 = resume the guest.
+ */
+static int watchdog_tick(struct mv_cpu *c, struct mv_regs *r, u32 reason,
+			 u64 eptp)
+{
+	struct mv_watchdog *w = &c->s.wd;
+	struct mv_fault_record *rec;
+	u64 n, now = rdtsc();
+
+	if (!w->period || eptp == c->s.eptp || !c->s.fault.entry ||
+	    (mv_vmread64(GUEST_RFLAGS) & X86_EFLAGS_IF)) {
+		w->strikes = 0;
+		return 1;
+	}
+	n = READ_ONCE(*(u64 *)__va(w->count_gpa));
+	if (!w->strikes || n != w->last) {
+		w->last = n;
+		w->since = now;
+		w->strikes = 1;
+		return 1;
+	}
+	if (++w->strikes < 3)
+		return 1;
+	w->strikes = 0;
+	if (domain_fault(c, r, reason, eptp) != MV_RESUME)
+		return 1;
+	rec = __va(c->s.fault.rec_gpa);
+	rec->qual = now - w->since;
+	c->s.stats.watchdog_faults++;
+	return 1;
 }
 
 /*
@@ -1025,6 +1097,10 @@ int mv_exit_handler(struct mv_regs *r, struct mv_cpu *c)
 	}
 	if (reason & VMX_EXIT_REASONS_FAILED_VMENTRY)
 		fn = NULL;
+	/* the watchdog's timer: no domain caused it (not in exits_in_views) */
+	if (basic == EXIT_REASON_PREEMPTION_TIMER &&
+	    !(reason & VMX_EXIT_REASONS_FAILED_VMENTRY))
+		return watchdog_tick(c, r, reason, eptp);
 	if (eptp != c->s.eptp) {
 		c->s.stats.exits_in_views++;
 		if (nmi_for_kernel(c))

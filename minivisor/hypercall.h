@@ -22,7 +22,7 @@
 #include <linux/types.h>
 #endif
 
-#define MV_VERSION		0x00010100	/* 1.1.0: fault record watchdog */
+#define MV_VERSION		0x00010200	/* 1.2.0: MV_HC_WATCHDOG */
 #define MV_PING_SIGNATURE	0x564d4842	/* "BHMV" */
 #define MV_HC_MAGIC		0x4248564dULL	/* tag in RAX[63:32] */
 #define MV_HC(nr)		((MV_HC_MAGIC << 32) | (nr))
@@ -60,6 +60,14 @@ enum mv_hypercall_nr {
 	 * RAM.  a0 = 0 unregisters (a1, a2 ignored).
 	 */
 	MV_HC_FAULT_ENTRY	= 7,
+	/* The watchdog's VMX-preemption timer on this CPU ("Watchdog" below).
+	 * a0 = period in TSC ticks (0 = off), a1 = gpa of the kernel's u64
+	 * count of ended gate entries on this CPU (in RAM, 8-byte aligned).
+	 * Needs a registered fault entry; -MV_ENOSYS without the timer.
+	 * out: a0 = the period used (the timer's granularity, at most
+	 * 2^32 - 1 timer ticks).
+	 */
+	MV_HC_WATCHDOG		= 8,
 	MV_HC_NR
 };
 
@@ -152,6 +160,17 @@ struct mv_fault_record {
  * the domain (the exit's own reason, the NMI in vectoring, the record's
  * watchdog left as the kernel wrote it, NMIs not blocked).  The kernel
  * clears the field.
+ *
+ * With one CPU there is no other CPU to send that NMI.  MV_HC_WATCHDOG
+ * then arms the VMX-preemption timer on the CPU: it expires after a
+ * period of non-root operation without a VM exit.  At each expiry with a
+ * domain view live, guest IF = 0 and the kernel's count of ended entries
+ * the same as at the previous expiry, a strike; the third in a row (two
+ * periods: the kernel passes half its limit) is a fault of the domain:
+ * reason = EXIT_REASON_PREEMPTION_TIMER, qual = TSC ticks since the
+ * first strike, watchdog_faults counted.  Any other expiry resumes the
+ * guest.  These exits are not counted in exits_in_views (no domain
+ * caused them).
  */
 
 #ifdef __KERNEL__

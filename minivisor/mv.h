@@ -77,6 +77,20 @@ struct mv_fault_cfg {
 	u16 cs_sel, ss_sel;
 };
 
+/*
+ * The watchdog's VMX-preemption timer on this CPU (hypercall.h,
+ * "Watchdog"): a check every period TSC ticks of non-root operation
+ * without an exit; a domain view live with IF = 0 at three checks in a
+ * row, the kernel's count of ended gate entries unchanged, is a fault.
+ */
+struct mv_watchdog {
+	u64 period;		/* TSC ticks between checks; 0 = off */
+	u64 count_gpa;		/* the kernel's count of ended entries */
+	u64 last;		/* its value at the last check */
+	u64 since;		/* TSC when the entry was first seen */
+	u32 strikes;		/* checks in a row that found it */
+};
+
 /* the state page: everything that is not a hardware page or the stack */
 struct mv_state {
 	struct mv_cpu *self;
@@ -94,6 +108,7 @@ struct mv_state {
 	u32 log_head;		/* next slot; entries = min(head, SIZE) */
 	struct mv_view views[MV_MAX_VIEWS];
 	struct mv_fault_cfg fault;
+	struct mv_watchdog wd;
 	/* page pool for EPT tables: identity view and views */
 	u64 *pool[MV_VIEW_POOL_PAGES];
 	u64 pool_used[(MV_VIEW_POOL_PAGES + 63) / 64];
@@ -151,6 +166,8 @@ struct mv_caps {
 	u64 ept_vpid;
 	u32 vmcs_revision;
 	bool has_1g, has_ve, has_xsaves;
+	bool has_preempt;	/* VMX-preemption timer (the watchdog) */
+	u8 preempt_rate;	/* it counts TSC >> rate (IA32_VMX_MISC) */
 	u64 max_pa;		/* end of identity map, 1G aligned */
 	struct mv_mtrr mtrr;
 };

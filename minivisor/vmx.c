@@ -136,6 +136,13 @@ int mv_check_cpu(struct mv_caps *caps, const char **missing)
 	caps->has_1g = caps->ept_vpid & VMX_EPT_1GB_PAGE_BIT;
 	rdmsrl(MSR_IA32_VMX_PROCBASED_CTLS2, v);
 	caps->has_ve = (v >> 32) & BIT(18);	/* EPT-violation #VE */
+	/* the watchdog's timer: optional, off until a domain asks for it */
+	rdmsrl(MSR_IA32_VMX_TRUE_PINBASED_CTLS, v);
+	if (((v >> 32) & PIN_BASED_VMX_PREEMPTION_TIMER) &&
+	    !rdmsrl_safe(MSR_IA32_VMX_MISC, &v)) {
+		caps->has_preempt = true;
+		caps->preempt_rate = v & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
+	}
 	caps->exit = adjust(MSR_IA32_VMX_TRUE_EXIT_CTLS,
 			    VM_EXIT_HOST_ADDR_SPACE_SIZE |
 			    VM_EXIT_SAVE_IA32_PAT | VM_EXIT_LOAD_IA32_PAT |
