@@ -781,12 +781,15 @@ static long hc_watchdog(struct mv_cpu *c, struct mv_regs *r)
 			     pin & ~PIN_BASED_VMX_PREEMPTION_TIMER);
 		return 0;
 	}
-	if (!mv_caps.has_preempt)
-		return -MV_ENOSYS;
-	if (!c->s.fault.entry || (r->rsi & 7))
+	if (r->rsi & 7)
 		return -MV_EINVAL;
 	if (!gpa_in_ram(r->rsi, sizeof(u64)))
 		return -MV_EFAULT;
+	if (!mv_caps.has_preempt)
+		return -MV_ENOSYS;
+	/* a stuck domain is stopped through the fault entry: none, no use */
+	if (!c->s.fault.entry)
+		return -MV_EINVAL;
 	v = clamp_val(r->rdi >> mv_caps.preempt_rate, 1, U32_MAX);
 	w->count_gpa = r->rsi;
 	w->period = v << mv_caps.preempt_rate;

@@ -62,8 +62,9 @@ enum mv_hypercall_nr {
 	MV_HC_FAULT_ENTRY	= 7,
 	/* The watchdog's VMX-preemption timer on this CPU ("Watchdog" below).
 	 * a0 = period in TSC ticks (0 = off), a1 = gpa of the kernel's u64
-	 * count of ended gate entries on this CPU (in RAM, 8-byte aligned).
-	 * Needs a registered fault entry; -MV_ENOSYS without the timer.
+	 * count of ended gate entries on this CPU (in RAM: -MV_EFAULT;
+	 * 8-byte aligned: -MV_EINVAL).  -MV_ENOSYS without the timer;
+	 * -MV_EINVAL without a registered fault entry.  a0 = 0 always works.
 	 * out: a0 = the period used (the timer's granularity, at most
 	 * 2^32 - 1 timer ticks).
 	 */

@@ -166,6 +166,16 @@ static void check_hypercall_args(void)
 	report((long)v == -MV_ENOSYS, "vmcall_all_ones", "rax %llx", v);
 	ret = mv_hypercall(MV_HC_DEVIRT, 0x5a5a, 0, 0, NULL);
 	report(ret == -MV_EPERM, "devirt_bad_cookie", "ret %ld", ret);
+	/* the watchdog's timer: arguments, and no fault entry here */
+	ret = mv_hypercall(MV_HC_WATCHDOG, 1000000, virt_to_phys(st) + 4, 0,
+			   NULL);
+	report(ret == -MV_EINVAL, "watchdog_unaligned_count", "ret %ld", ret);
+	ret = mv_hypercall(MV_HC_WATCHDOG, 1000000, 1ULL << 50, 0, NULL);
+	report(ret == -MV_EFAULT, "watchdog_count_not_ram", "ret %ld", ret);
+	ret = mv_hypercall(MV_HC_WATCHDOG, 1000000, virt_to_phys(st), 0, NULL);
+	report(ret == -MV_EINVAL, "watchdog_needs_fault_entry", "ret %ld", ret);
+	ret = mv_hypercall(MV_HC_WATCHDOG, 0, 0, 0, NULL);
+	report(!ret, "watchdog_off", "ret %ld", ret);
 	/* EPT views: validation, then one valid round trip */
 	ret = mv_hypercall(MV_HC_VIEW_SET_PERM, 0, 0, 0x1000 | MV_PERM_R, NULL);
 	report(ret == -MV_EINVAL, "view_identity_readonly", "ret %ld", ret);
