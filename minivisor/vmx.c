@@ -141,7 +141,8 @@ int mv_check_cpu(struct mv_caps *caps, const char **missing)
 	if (((v >> 32) & PIN_BASED_VMX_PREEMPTION_TIMER) &&
 	    !rdmsrl_safe(MSR_IA32_VMX_MISC, &v)) {
 		caps->has_preempt = true;
-		caps->preempt_rate = v & VMX_MISC_PREEMPTION_TIMER_RATE_MASK;
+		/* bits 4:0 (SDM A.6; Linux renamed its constant in 6.x) */
+		caps->preempt_rate = v & 0x1f;
 	}
 	caps->exit = adjust(MSR_IA32_VMX_TRUE_EXIT_CTLS,
 			    VM_EXIT_HOST_ADDR_SPACE_SIZE |
