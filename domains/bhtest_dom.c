@@ -477,7 +477,8 @@ static struct bh_domain *fault_domain(u64 *page)
 	if (IS_ERR(d))
 		return d;
 	if (bh_domain_map(d, bhtest_dom_page,
-			  bhtest_dom_page_end - bhtest_dom_page, 5) ||
+			  bhtest_dom_page_end - bhtest_dom_page,
+			  5 | BH_MAP_UNSCANNED) ||
 	    bh_domain_map(d, page, PAGE_SIZE, 3)) {
 		bh_domain_destroy(d);
 		return ERR_PTR(-EIO);
@@ -927,8 +928,10 @@ static int __init bhtest_dom_init(void)
 	page = (u64 *)get_zeroed_page(GFP_KERNEL);
 	if (!page)
 		goto out;
+	/* it runs privileged instructions on purpose: not scanned */
 	ret = bh_domain_map(d, bhtest_dom_page,
-			    bhtest_dom_page_end - bhtest_dom_page, 5);
+			    bhtest_dom_page_end - bhtest_dom_page,
+			    5 | BH_MAP_UNSCANNED);
 	check(!ret, "map_code", "err", ret);
 	ret = bh_domain_map(d, page, PAGE_SIZE, 3);
 	check(!ret, "map_data", "err", ret);

@@ -3,8 +3,9 @@
  * domain.c - protection domains on per-CPU EPT views: the ownership map
  * of all RAM, per-CPU views built from it through the minivisor's
  * hypercalls, the call into a domain through the VMFUNC gate, and the
- * load-time scan that refuses an isolated driver (module name *_iso)
- * containing VMFUNC, WRPKRU or XRSTOR bytes.
+ * scan that refuses code for a domain (whatever is mapped executable in
+ * its view) containing VMFUNC, WRPKRU or XRSTOR bytes or a privileged
+ * instruction.
  *
  * Execution context: normal kernel (module bhdomains).  Process context,
  * under bh_lock, except bh_domain_call() (any context) and the hypercall
@@ -754,6 +755,53 @@ static int bh_domain_map_run(struct bh_domain *d, u64 pfn, u64 n,
 	return bh_sync_all(pfn, n);
 }
 
+/* ---- the scan of code for a domain ---------------------------------------- */
+
+/* one dmesg line per hit (at most room), a count of the rest */
+static size_t bh_scan_report(const char *name, const u8 *base,
+			     const struct bh_scan_hit *hits, size_t n,
+			     size_t room)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < room; i++)
+		pr_err(BH_NAME ": refusing driver %s cpu %d: %s at %pS (%#lx) bytes %*ph\n",
+		       name, raw_smp_processor_id(),
+		       bh_scan_kind_name(hits[i].kind), base + hits[i].off,
+		       (unsigned long)base + hits[i].off, hits[i].len,
+		       base + hits[i].off);
+	if (n > room)
+		pr_err(BH_NAME ": refusing driver %s: %zu more hits\n", name,
+		       n - room);
+	return n;
+}
+
+/*
+ * Code a domain may execute (bh_domain_map with BH_PERM_X) may hold no
+ * domain switch (VMFUNC, WRPKRU, XRSTOR*) and no privileged instruction
+ * (MOV to CR/DR, WRMSR, LGDT/LIDT/LLDT/LTR, SWAPGS, WRGSBASE, XSETBV,
+ * INVD/WBINVD, VMX) at any byte offset: trampolines/scan.h.  Scanned
+ * where it becomes executable in the domain's view, so exactly what the
+ * domain can run is checked, whatever the module is called, and nothing
+ * else (a kernel module's own code, such as the glue, is not).
+ */
+static int bh_scan_text(const char *name, const u8 *base, size_t len)
+{
+	struct bh_scan_hit hits[4];
+	size_t n;
+
+	n = bh_scan_report(name, base, hits,
+			   bh_scan(base, len, (u64)base, hits,
+				   ARRAY_SIZE(hits)), ARRAY_SIZE(hits));
+	n += bh_scan_report(name, base, hits,
+			    bh_scan_priv(base, len, (u64)base, hits,
+					 ARRAY_SIZE(hits)), ARRAY_SIZE(hits));
+	if (!n)
+		pr_info(BH_NAME ": driver %s: %zu bytes of code at %pS scanned, clean\n",
+			name, len, base);
+	return n ? -EPERM : 0;
+}
+
 int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
 		  unsigned int perm)
 {
@@ -761,8 +809,23 @@ int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
 	u64 start = 0, n = 0;
 	int ret = 0;
 
-	if (!d || !PAGE_ALIGNED(va) || !PAGE_ALIGNED(len) || !len)
+	if (!d || !PAGE_ALIGNED(va) || !PAGE_ALIGNED(len) || !len ||
+	    (perm & ~(BH_PERM_R | BH_PERM_W | BH_PERM_X | BH_MAP_UNSCANNED)))
 		return -EINVAL;
+	for (; p < end; p += PAGE_SIZE)
+		if (!bh_kva_to_pfn(p))
+			return -EINVAL;	/* not kernel memory */
+	/* what the domain may execute holds no switch, no privileged insn */
+	if ((perm & BH_PERM_X) && !(perm & BH_MAP_UNSCANNED))
+		ret = bh_scan_text(d->name, va, len);
+	perm &= ~BH_MAP_UNSCANNED;
+	if (ret) {
+		trace_bulkhead_domain_grant(d->name, d->id,
+					    raw_smp_processor_id(), va, len,
+					    perm, ret);
+		return ret;
+	}
+	p = va;
 	mutex_lock(&bh_lock);
 	for (; p < end && !ret; p += PAGE_SIZE) {
 		u64 pfn = bh_kva_to_pfn(p);
@@ -1267,6 +1330,19 @@ static void bh_wd_solo_off(void *unused)
 	bh_wd_solo(smp_processor_id(), 0);
 }
 
+/* on this CPU: the timer armed if no other CPU is online to watch it */
+static void bh_wd_solo_update(void *unused)
+{
+	int me = smp_processor_id(), next;
+
+	next = cpumask_next(me, cpu_online_mask);
+	if (next >= nr_cpu_ids)
+		next = cpumask_first(cpu_online_mask);
+	if (me < BH_VMF_MAX_CPUS && bh_fault_rec[me] &&
+	    !READ_ONCE(bh_wd_stopping))
+		bh_wd_solo(me, next == me ? READ_ONCE(bh_watchdog_ms) : 0);
+}
+
 /*
  * The next online CPU's entry, checked from here (timer, softirq); when
  * there is none, this CPU's own with interrupts off by the minivisor.
@@ -1280,9 +1356,7 @@ static void bh_wd_tick(struct timer_list *t)
 	cpu = cpumask_next(me, cpu_online_mask);
 	if (cpu >= nr_cpu_ids)
 		cpu = cpumask_first(cpu_online_mask);
-	if (me < BH_VMF_MAX_CPUS && bh_fault_rec[me] &&
-	    !READ_ONCE(bh_wd_stopping))
-		bh_wd_solo(me, cpu == me ? limit : 0);
+	bh_wd_solo_update(NULL);
 	if (limit && cpu != me && cpu < BH_VMF_MAX_CPUS && bh_fault_rec[cpu]) {
 		w = &bh_wd_buddy[cpu];
 		if (!READ_ONCE(bh_states[cpu].depth)) {
@@ -1351,6 +1425,8 @@ static int bh_wd_start(void)
 		bh_wd_timer[cpu].expires = jiffies + HZ / 2;
 		add_timer_on(&bh_wd_timer[cpu], cpu);
 	}
+	/* now, not at the first tick: no hypercall later in a measurement */
+	on_each_cpu(bh_wd_solo_update, NULL, 1);
 	kernel_param_lock(THIS_MODULE);
 	bh_wd_running = true;
 	kernel_param_unlock(THIS_MODULE);
@@ -1910,81 +1986,6 @@ void bh_domain_del_call(int idx)
 }
 EXPORT_SYMBOL_GPL(bh_domain_del_call);
 
-/* ---- load-time scan of isolated drivers --------------------------------- */
-
-static bool bh_is_isolated(const struct module *mod)
-{
-	size_t n = strlen(mod->name);
-
-	return n > 4 && !strcmp(mod->name + n - 4, "_iso");
-}
-
-/* refuse any VMFUNC/WRPKRU/XRSTOR bytes in [base, base + len) */
-/* one dmesg line per hit (at most 4), a count of the rest */
-static size_t bh_scan_report(const struct module *mod, const char *what,
-			     const u8 *base, const struct bh_scan_hit *hits,
-			     size_t n, size_t room)
-{
-	size_t i;
-
-	for (i = 0; i < n && i < room; i++)
-		pr_err(BH_NAME ": refusing driver %s cpu %d: %s at %s+%#zx (%#lx) bytes %*ph\n",
-		       mod->name, raw_smp_processor_id(),
-		       bh_scan_kind_name(hits[i].kind), what, hits[i].off,
-		       (unsigned long)base + hits[i].off, hits[i].len,
-		       base + hits[i].off);
-	if (n > room)
-		pr_err(BH_NAME ": refusing driver %s: %zu more in %s\n",
-		       mod->name, n - room, what);
-	return n;
-}
-
-/*
- * An isolated driver's text may hold no domain switch (VMFUNC, WRPKRU,
- * XRSTOR*) and no privileged instruction (MOV to CR/DR, WRMSR,
- * LGDT/LIDT/LLDT/LTR, SWAPGS, WRGSBASE, XSETBV, INVD/WBINVD, VMX) at any
- * byte offset: trampolines/scan.h.
- */
-static int bh_scan_text(const struct module *mod, const char *what,
-			const u8 *base, size_t len)
-{
-	struct bh_scan_hit hits[4];
-	size_t n;
-
-	n = bh_scan_report(mod, what, base, hits,
-			   bh_scan(base, len, (u64)base, hits,
-				   ARRAY_SIZE(hits)), ARRAY_SIZE(hits));
-	n += bh_scan_report(mod, what, base, hits,
-			    bh_scan_priv(base, len, (u64)base, hits,
-					 ARRAY_SIZE(hits)), ARRAY_SIZE(hits));
-	return n ? -EPERM : 0;
-}
-
-static int bh_module_notify(struct notifier_block *nb, unsigned long action,
-			    void *data)
-{
-	struct module *mod = data;
-	unsigned int text_size, init_size;
-	void *text, *init;
-	int ret;
-
-	if (action != MODULE_STATE_COMING || !bh_is_isolated(mod))
-		return NOTIFY_DONE;
-	text = bh_mod_part(mod, BH_MOD_TEXT, &text_size);
-	init = bh_mod_part(mod, BH_MOD_INIT_TEXT, &init_size);
-	ret = bh_scan_text(mod, ".text", text, text_size);
-	if (!ret)
-		ret = bh_scan_text(mod, ".init.text", init, init_size);
-	if (!ret)
-		pr_info(BH_NAME ": driver %s: %u+%u text bytes scanned, clean\n",
-			mod->name, text_size, init_size);
-	return notifier_from_errno(ret);
-}
-
-static struct notifier_block bh_module_nb = {
-	.notifier_call = bh_module_notify,
-};
-
 /* ---- /sys/kernel/debug/bhdomains/kill: "NAME" marks a domain dead -------- */
 
 static struct dentry *bh_debugfs;
@@ -2112,11 +2113,6 @@ static int __init bh_domains_init(void)
 	ret = bh_wd_start();
 	if (ret)
 		goto out;
-	ret = register_module_notifier(&bh_module_nb);
-	if (ret) {
-		bh_wd_stop();
-		goto out;
-	}
 	bh_debugfs = debugfs_create_dir(BH_NAME, NULL);
 	debugfs_create_file("kill", 0200, bh_debugfs, NULL, &bh_kill_fops);
 	debugfs_create_file("domains", 0444, bh_debugfs, NULL, &bh_domains_fops);
@@ -2141,7 +2137,6 @@ static void __exit bh_domains_exit(void)
 {
 	bh_trace_exit();
 	debugfs_remove_recursive(bh_debugfs);
-	unregister_module_notifier(&bh_module_nb);
 	bh_wd_stop();
 	bh_fault_unregister();
 	bh_ist_release();

@@ -25,8 +25,14 @@ struct bh_domain;
 struct bh_domain *bh_domain_create(const char *name);
 /*
  * give [va, va + len) (page aligned, kernel or module memory) to d, at
- * the same address in its page table
+ * the same address in its page table; perm: BH_PERM_R/W/X (owner.h).
+ * Code mapped executable is scanned first (every byte offset): a VMFUNC,
+ * WRPKRU or XRSTOR, or a privileged instruction a domain could run
+ * without a VM exit, refuses the mapping (-EPERM, one dmesg line per
+ * hit).  BH_MAP_UNSCANNED skips that: only for tests that run such
+ * instructions in a domain on purpose to see them stopped.
  */
+#define BH_MAP_UNSCANNED	0x100
 int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
 		  unsigned int perm);
 /*

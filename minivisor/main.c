@@ -232,10 +232,18 @@ static ssize_t exits_show(struct kobject *k, struct kobj_attribute *a,
 static ssize_t log_show(struct kobject *k, struct kobj_attribute *a,
 			char *buf)
 {
-	unsigned int cpu, i;
+	unsigned int cpu, i, room;
 	int n = 0;
 
 	cpus_read_lock();
+	/*
+	 * the newest entries of every CPU fit in the page: a line is at
+	 * most 128 bytes (before, the first CPUs' full logs could push a
+	 * later CPU's newest entries out of the page)
+	 */
+	room = clamp_t(unsigned int,
+		       (PAGE_SIZE - 128) / 128 / num_online_cpus(), 1,
+		       MV_LOG_SIZE);
 	for_each_online_cpu(cpu) {
 		struct mv_cpu *c = mv_get_cpu(cpu);
 		u32 head;
@@ -243,7 +251,7 @@ static ssize_t log_show(struct kobject *k, struct kobj_attribute *a,
 		if (!c)
 			continue;
 		head = READ_ONCE(c->s.log_head);
-		i = head > MV_LOG_SIZE ? head - MV_LOG_SIZE : 0;
+		i = head > room ? head - room : 0;
 		for (; i < head && n < PAGE_SIZE - 128; i++) {
 			struct mv_log_entry *e = &c->s.log[i % MV_LOG_SIZE];
 

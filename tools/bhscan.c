@@ -323,8 +323,8 @@ static void usage(FILE *f, const char *prog)
 		"CR/DR, WRMSR, LGDT/LIDT/LLDT/LTR, SWAPGS, WRGSBASE, XSETBV,\n"
 		"INVD/WBINVD, VMX), as PRIVILEGED: none is ever sanctioned.\n"
 		"Exit status: 0 no stray hit, 1 a stray hit, 2 error.\n"
-		"An isolated driver (*_iso.ko) must pass with -p: bhdomains.ko\n"
-		"refuses to load one with a stray or privileged hit.\n", prog);
+		"An isolated driver must pass with -p: bhdomains.ko refuses\n"
+		"to map code with a stray or privileged hit into a domain.\n", prog);
 }
 
 int main(int argc, char **argv)

@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bhstray_iso.c - a would-be isolated driver (name *_iso) whose text holds
- * VMFUNC bytes inside another instruction: the load-time scan of
+ * bhstray_iso.c - a would-be isolated driver whose text holds
+ * VMFUNC bytes inside another instruction: the scan of
  * bhdomains must refuse it.  Never runs the bytes.
  *
- * Execution context: normal kernel (test module; refused at load when
- * bhdomains is loaded, loads otherwise).
+ * Execution context: normal kernel (test module, needs bhdomains; its
+ * init gives its text to a domain as code: scan_case.h).
  */
 #include <linux/module.h>
+#include "scan_case.h"
 
 /* mov $0x90d4010f, %eax: a VMFUNC (0f 01 d4) hidden in an immediate */
 static noinline int bhstray_hidden(void)
@@ -20,7 +21,7 @@ static noinline int bhstray_hidden(void)
 
 static int __init bhstray_init(void)
 {
-	return bhstray_hidden() ? 0 : -EINVAL;
+	return bhstray_hidden() ? bh_scan_case() : -EINVAL;
 }
 
 static void __exit bhstray_exit(void)

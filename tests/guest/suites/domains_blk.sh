@@ -146,6 +146,17 @@ for m in bhglue_iso bhnull_iso bhram_iso; do
 done
 if [ -b /dev/bhram_iso0 ] && [ -b /dev/bhnull_iso0 ]; then ktap_ok iso_devices
 else ktap_fail iso_devices "$(ls /dev | grep bh | tr '\n' ' ')"; fi
+# each driver's code was scanned where it became executable in its
+# domain's view (bh_domain_map); the glue, kernel code, was not
+for m in bhnull_iso bhram_iso; do
+	ktap_dmesg "iso_code_scanned_$m" "bhdomains: driver $m: [0-9]+ bytes of code at .* scanned, clean" \
+		"no scan line for $m"
+done
+if dmesg | grep -qE 'bhdomains: (driver|refusing driver) bhglue_iso'; then
+	ktap_fail iso_glue_not_scanned "$(dmesg | grep -E 'bhdomains: .*bhglue_iso' | head -1)"
+else
+	ktap_ok iso_glue_not_scanned
+fi
 # init ran inside each domain: its calls (bh_pages_alloc, bh_blk_add, ...)
 # came as yields of the domain's task call, counted per domain by
 # bhdomains (task_calls=N) and per call by bhglue_iso; an init run in the

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * scan_case.h - the load of bhstray_iso, bhpriv_iso and bhclean_iso: the
+ * module's text given to a new domain as code (executable in its view),
+ * which bhdomains scans first (domains/domain.h, bh_domain_map).  The
+ * module loads only if the mapping is accepted; the domain is gone
+ * again before init returns and nothing of the module ever runs in it.
+ *
+ * Execution context: normal kernel (the test modules' init).
+ */
+#ifndef BH_SCAN_CASE_H
+#define BH_SCAN_CASE_H
+
+#include <linux/err.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include "../../include/bh_compat.h"
+#include "../../domains/domain.h"
+#include "../../domains/owner.h"
+
+static inline int bh_scan_case(void)
+{
+	unsigned int size;
+	void *text = bh_mod_part(THIS_MODULE, BH_MOD_TEXT, &size);
+	struct bh_domain *d = bh_domain_create(THIS_MODULE->name);
+	int ret;
+
+	if (IS_ERR(d))
+		return PTR_ERR(d);
+	ret = bh_domain_map(d, text, PAGE_ALIGN(size),
+			    BH_PERM_R | BH_PERM_X);
+	bh_domain_destroy(d);
+	return ret;
+}
+
+#endif /* BH_SCAN_CASE_H */
