@@ -796,10 +796,31 @@ static int bh_scan_text(const char *name, const u8 *base, size_t len)
 	n += bh_scan_report(name, base, hits,
 			    bh_scan_priv(base, len, (u64)base, hits,
 					 ARRAY_SIZE(hits)), ARRAY_SIZE(hits));
-	if (!n)
-		pr_info(BH_NAME ": driver %s: %zu bytes of code at %pS scanned, clean\n",
-			name, len, base);
 	return n ? -EPERM : 0;
+}
+
+/* bytes of an instruction that may lie before or after a page's edge */
+#define BH_SCAN_EDGE	15
+
+/*
+ * [va, va + len) about to become d's code.  Code next to it that d
+ * already executes is scanned with it across the edge: a driver mapped
+ * page by page must not hide an instruction in the two halves.
+ */
+static int bh_scan_code(struct bh_domain *d, const u8 *va, size_t len)
+{
+	const u8 *s = va, *e = va + len;
+	int ret;
+
+	if (bh_domain_owns(d, va - PAGE_SIZE, PAGE_SIZE, BH_PERM_X))
+		s -= BH_SCAN_EDGE;
+	if (bh_domain_owns(d, e, PAGE_SIZE, BH_PERM_X))
+		e += BH_SCAN_EDGE;
+	ret = bh_scan_text(d->name, s, e - s);
+	if (!ret)
+		pr_info(BH_NAME ": driver %s: %zu bytes of code at %pS scanned, clean\n",
+			d->name, len, va);
+	return ret;
 }
 
 int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
@@ -817,7 +838,7 @@ int bh_domain_map(struct bh_domain *d, const void *va, size_t len,
 			return -EINVAL;	/* not kernel memory */
 	/* what the domain may execute holds no switch, no privileged insn */
 	if ((perm & BH_PERM_X) && !(perm & BH_MAP_UNSCANNED))
-		ret = bh_scan_text(d->name, va, len);
+		ret = bh_scan_code(d, va, len);
 	perm &= ~BH_MAP_UNSCANNED;
 	if (ret) {
 		trace_bulkhead_domain_grant(d->name, d->id,

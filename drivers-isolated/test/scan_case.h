@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * scan_case.h - the load of bhstray_iso, bhpriv_iso and bhclean_iso: the
- * module's text given to a new domain as code (executable in its view),
- * which bhdomains scans first (domains/domain.h, bh_domain_map).  The
+ * scan_case.h - the load of bhstray_iso, bhpriv_iso, bhclean_iso and
+ * bhedge_iso: the module's text given to a new domain as code
+ * (executable in its view), which bhdomains scans first
+ * (domains/domain.h, bh_domain_map).  The
  * module loads only if the mapping is accepted; the domain is gone
  * again before init returns and nothing of the module ever runs in it.
  *
@@ -29,6 +30,26 @@ static inline int bh_scan_case(void)
 		return PTR_ERR(d);
 	ret = bh_domain_map(d, text, PAGE_ALIGN(size),
 			    BH_PERM_R | BH_PERM_X);
+	bh_domain_destroy(d);
+	return ret;
+}
+
+/*
+ * The same, one page at a time, in order (as the glue maps a driver):
+ * each page is scanned with the edge of the one before it.
+ */
+static inline int bh_scan_case_pages(void)
+{
+	unsigned int size, off;
+	u8 *text = bh_mod_part(THIS_MODULE, BH_MOD_TEXT, &size);
+	struct bh_domain *d = bh_domain_create(THIS_MODULE->name);
+	int ret = 0;
+
+	if (IS_ERR(d))
+		return PTR_ERR(d);
+	for (off = 0; off < size && !ret; off += PAGE_SIZE)
+		ret = bh_domain_map(d, text + off, PAGE_SIZE,
+				    BH_PERM_R | BH_PERM_X);
 	bh_domain_destroy(d);
 	return ret;
 }

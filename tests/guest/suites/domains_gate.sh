@@ -45,6 +45,8 @@ refuse_case() {
 refuse_case scan_refuses_stray_vmfunc bhstray_iso '*VMFUNC*bytes 0f 01 d4*'
 # a privileged instruction (MOV to CR3) hidden the same way
 refuse_case scan_refuses_privileged bhpriv_iso '*MOV to CR*bytes 0f 22*'
+# a VMFUNC split by a page edge, the text mapped one page at a time
+refuse_case scan_refuses_across_pages bhedge_iso '*VMFUNC*bytes 0f 01 d4*'
 if insmod $M/bhclean_iso.ko; then
 	ktap_ok scan_accepts_clean
 	rmmod bhclean_iso
