@@ -544,6 +544,33 @@ static void fault_case(const char *name, const void *fn, unsigned long a0,
 	fault_case_n(name, fn, a0, a1, 1);
 }
 
+/*
+ * An exception raised with RSP where its frame cannot go: at 0x1000 (not
+ * in the domain's page table: the delivery's #PF, then #DF on Linux's IST
+ * stack, whose handler the view does not let it run) and at the top of a
+ * kernel page (absent from the view: the push itself is an EPT
+ * violation).  One fault each, the domain stopped, the kernel page
+ * untouched.
+ */
+static void bad_rsp_exception_cases(void)
+{
+	u8 *kp = (u8 *)__get_free_page(GFP_KERNEL);
+
+	fault_case("exception_bad_rsp_unmapped", bhtest_dom_ud_rsp, 0x1000, 0);
+	if (!kp) {
+		check(false, "exception_bad_rsp_kernel_stopped", "no memory", 0);
+		return;
+	}
+	memset(kp, 0x5a, PAGE_SIZE);
+	fault_case("exception_bad_rsp_kernel", bhtest_dom_ud_rsp,
+		   (unsigned long)kp + PAGE_SIZE, 0);
+	check(!memchr_inv(kp, 0x5a, PAGE_SIZE),
+	      "exception_bad_rsp_kernel_intact", "first changed byte at",
+	      memchr_inv(kp, 0x5a, PAGE_SIZE) ?
+	      (u8 *)memchr_inv(kp, 0x5a, PAGE_SIZE) - kp : 0);
+	free_page((unsigned long)kp);
+}
+
 /* GS base changed without an exit: the gate must put it back and kill */
 static void gs_cases(void)
 {
@@ -852,6 +879,7 @@ static void fault_cases(void)
 	fault_case("exception_ud", bhtest_dom_ud, 0, 0);
 	fault_case("exception_de", bhtest_dom_div0, 0, 0);
 	fault_case("exception_pf", bhtest_dom_load, 0, 0);
+	bad_rsp_exception_cases();
 	gs_cases();
 	fs_case();
 	/* the FPU: CR0.TS while the domain runs */

@@ -38,6 +38,7 @@ long bhtest_dom_sse(void);
 long bhtest_dom_x87(void);
 long bhtest_dom_load_fs(unsigned long sel);
 long bhtest_dom_bad_rsp_spin(unsigned long rsp, unsigned long n);
+long bhtest_dom_ud_rsp(unsigned long rsp);
 long bhtest_dom_div0(void);
 long bhtest_dom_swapgs(void);
 long bhtest_dom_spin(unsigned long n);

@@ -316,6 +316,16 @@ SYM_FUNC_START(bhtest_dom_bad_rsp_spin)
 	ret
 SYM_FUNC_END(bhtest_dom_bad_rsp_spin)
 
+/*
+ * long dom_ud_rsp(rsp): RSP = rsp, then an exception (#UD): its frame
+ * cannot be pushed there (unmapped in the domain's table, or kernel
+ * memory absent from its view).  Never returns.
+ */
+SYM_FUNC_START(bhtest_dom_ud_rsp)
+	movq	%rdi, %rsp
+	ud2
+SYM_FUNC_END(bhtest_dom_ud_rsp)
+
 	.balign 4096, 0xcc
 	.globl bhtest_dom_page_end
 bhtest_dom_page_end:

@@ -139,6 +139,14 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 		"no dmesg line for the forged interrupt"
 	# INT 0xfd in the domain: through the IST like a delivery, but the
 	# vector is not in service
+	# an exception whose frame cannot be pushed: the push (or, from an
+	# unmapped RSP, the #DF on Linux's IST stack) is an EPT violation
+	ktap_dmesg fault_reported_exception_bad_rsp_unmapped \
+		"bhdomains: domain bhfault cpu [0-9]+: stopped at rip bhtest_dom_ud_rsp\+0x3.* \(rsp 0x1000, view [0-9]+\): write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT, while delivering vector 8" \
+		"no dmesg line for the #UD with RSP 0x1000"
+	ktap_dmesg fault_reported_exception_bad_rsp_kernel \
+		"bhdomains: domain bhfault cpu [0-9]+: stopped at rip bhtest_dom_ud_rsp\+0x3.* \(rsp 0xffff[0-9a-f]+, view [0-9]+\): write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT, while delivering vector 6" \
+		"no dmesg line for the #UD with RSP on a kernel page"
 	ktap_dmesg fault_reported_forged_int \
 		"bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: entered the interrupt stub of vector 0xfd, which the CPU did not deliver: domain dead" \
 		"no dmesg line for INT 0xfd"
