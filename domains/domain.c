@@ -1335,12 +1335,14 @@ static void bh_wd_solo(int cpu, unsigned int ms)
 
 	if (bh_wd_solo_ms[cpu] == ms)
 		return;
-	ret = mv_hypercall(MV_HC_WATCHDOG, ms ? (u64)tsc_khz * ms / 2 : 0,
-			   ms ? __pa(&bh_states[cpu].entries) : 0, 0, &res);
 	bh_wd_solo_ms[cpu] = ms;
+	/* no TSC rate, no period: say so rather than arm nothing */
+	ret = ms && !tsc_khz ? -MV_ENOSYS :
+	      mv_hypercall(MV_HC_WATCHDOG, ms ? (u64)tsc_khz * ms / 2 : 0,
+			   ms ? __pa(&bh_states[cpu].entries) : 0, 0, &res);
 	if (ret)
-		pr_err(BH_NAME ": cpu %d: the only CPU online, and no VMX-preemption timer for the watchdog (minivisor: %ld): an entry that loops with interrupts off is not stopped\n",
-		       cpu, ret);
+		pr_err(BH_NAME ": cpu %d: the only CPU online, and no VMX-preemption timer for the watchdog (%ld, TSC %u kHz): an entry that loops with interrupts off is not stopped\n",
+		       cpu, ret, tsc_khz);
 	else if (ms)
 		pr_info(BH_NAME ": cpu %d: the only CPU online: entries with interrupts off watched by the VMX-preemption timer (every %llu TSC ticks)\n",
 			cpu, res.a0);
