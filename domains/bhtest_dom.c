@@ -554,7 +554,7 @@ static void fault_case(const char *name, const void *fn, unsigned long a0,
  */
 static void bad_rsp_exception_cases(void)
 {
-	u8 *kp = (u8 *)__get_free_page(GFP_KERNEL);
+	u8 *kp = (u8 *)__get_free_page(GFP_KERNEL), *changed;
 
 	fault_case("exception_bad_rsp_unmapped", bhtest_dom_ud_rsp, 0x1000, 0);
 	if (!kp) {
@@ -564,10 +564,9 @@ static void bad_rsp_exception_cases(void)
 	memset(kp, 0x5a, PAGE_SIZE);
 	fault_case("exception_bad_rsp_kernel", bhtest_dom_ud_rsp,
 		   (unsigned long)kp + PAGE_SIZE, 0);
-	check(!memchr_inv(kp, 0x5a, PAGE_SIZE),
-	      "exception_bad_rsp_kernel_intact", "first changed byte at",
-	      memchr_inv(kp, 0x5a, PAGE_SIZE) ?
-	      (u8 *)memchr_inv(kp, 0x5a, PAGE_SIZE) - kp : 0);
+	changed = memchr_inv(kp, 0x5a, PAGE_SIZE);
+	check(!changed, "exception_bad_rsp_kernel_intact",
+	      "first changed byte at", changed ? changed - kp : 0);
 	free_page((unsigned long)kp);
 }
 

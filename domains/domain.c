@@ -1353,17 +1353,23 @@ static void bh_wd_solo_off(void *unused)
 	bh_wd_solo(smp_processor_id(), 0);
 }
 
+/* the CPU that cpu's watchdog timer watches: the next online one */
+static int bh_wd_next(int cpu)
+{
+	int next = cpumask_next(cpu, cpu_online_mask);
+
+	return next < nr_cpu_ids ? next : cpumask_first(cpu_online_mask);
+}
+
 /* on this CPU: the timer armed if no other CPU is online to watch it */
 static void bh_wd_solo_update(void *unused)
 {
-	int me = smp_processor_id(), next;
+	int me = smp_processor_id();
 
-	next = cpumask_next(me, cpu_online_mask);
-	if (next >= nr_cpu_ids)
-		next = cpumask_first(cpu_online_mask);
 	if (me < BH_VMF_MAX_CPUS && bh_fault_rec[me] &&
 	    !READ_ONCE(bh_wd_stopping))
-		bh_wd_solo(me, next == me ? READ_ONCE(bh_watchdog_ms) : 0);
+		bh_wd_solo(me, bh_wd_next(me) == me ?
+			   READ_ONCE(bh_watchdog_ms) : 0);
 }
 
 /*
@@ -1376,9 +1382,7 @@ static void bh_wd_tick(struct timer_list *t)
 	unsigned int ms, limit = READ_ONCE(bh_watchdog_ms);
 	struct bh_wd *w;
 
-	cpu = cpumask_next(me, cpu_online_mask);
-	if (cpu >= nr_cpu_ids)
-		cpu = cpumask_first(cpu_online_mask);
+	cpu = bh_wd_next(me);
 	bh_wd_solo_update(NULL);
 	if (limit && cpu != me && cpu < BH_VMF_MAX_CPUS && bh_fault_rec[cpu]) {
 		w = &bh_wd_buddy[cpu];

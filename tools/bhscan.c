@@ -162,9 +162,9 @@ static void warn_unused_sites(const struct image *im)
 
 	for (i = 0; i < im->nsites; i++)
 		if (!im->site_hit[i])
-			fprintf(stderr, "%s: warning: gate site 0x%llx holds no"
-				" switch instruction\n", im->path,
-				(unsigned long long)im->sites[i]);
+			fprintf(stderr,
+				"%s: warning: gate site 0x%llx holds no switch instruction\n",
+				im->path, (unsigned long long)im->sites[i]);
 }
 
 /* Returns the number of stray hits in section i, or -errno. */

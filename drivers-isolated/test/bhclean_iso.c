@@ -16,7 +16,7 @@ static noinline int bhclean_value(void)
 
 static int __init bhclean_init(void)
 {
-	return bhclean_value() == 42 ? bh_scan_case() : -EINVAL;
+	return bhclean_value() == 42 ? bh_scan_case(false) : -EINVAL;
 }
 
 static void __exit bhclean_exit(void)

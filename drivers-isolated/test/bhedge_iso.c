@@ -24,7 +24,7 @@ asm(".pushsection .text, \"ax\"\n"
 
 static int __init bhedge_init(void)
 {
-	return bh_scan_case_pages();
+	return bh_scan_case(true);
 }
 
 static void __exit bhedge_exit(void)

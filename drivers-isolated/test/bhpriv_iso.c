@@ -22,7 +22,7 @@ static noinline int bhpriv_hidden(void)
 
 static int __init bhpriv_init(void)
 {
-	return bhpriv_hidden() ? bh_scan_case() : -EINVAL;
+	return bhpriv_hidden() ? bh_scan_case(false) : -EINVAL;
 }
 
 static void __exit bhpriv_exit(void)

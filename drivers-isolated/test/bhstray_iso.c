@@ -21,7 +21,7 @@ static noinline int bhstray_hidden(void)
 
 static int __init bhstray_init(void)
 {
-	return bhstray_hidden() ? bh_scan_case() : -EINVAL;
+	return bhstray_hidden() ? bh_scan_case(false) : -EINVAL;
 }
 
 static void __exit bhstray_exit(void)

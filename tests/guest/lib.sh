@@ -47,6 +47,15 @@ ktap_relay() {
 # Re-number lines "TAG: ok N name" / "TAG: not ok N name # r" from dmesg.
 # ktap_dmesg NAME ERE WHY: ok NAME (the line as a diagnostic) if a dmesg
 # line matches ERE, else not ok NAME # WHY
+# The minivisor's VM exits by reason (one line each) that crossings or
+# interrupts could have caused: CPUID left out (every process a test
+# starts runs it in user space, which exits) and PREEMPTION_TIMER (with
+# one CPU online bhdomains' watchdog has the minivisor's timer check the
+# CPU every watchdog_ms / 2, whatever runs); mv_exits: their sum, 0
+# without the minivisor.
+MV_EXITS=/sys/kernel/bulkhead/minivisor/exits
+mv_exit_lines() { awk 'NR > 1 && $1 != "CPUID" && $1 != "PREEMPTION_TIMER"' $MV_EXITS 2>/dev/null; }
+mv_exits() { mv_exit_lines | awk '{ for (i = 2; i <= NF; i++) s += $i } END { print s + 0 }'; }
 ktap_dmesg() {
 	_l=$(dmesg | grep -E "$2" | head -1)
 	if [ -n "$_l" ]; then

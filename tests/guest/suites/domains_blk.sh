@@ -12,14 +12,9 @@
 . /bulkhead/lib.sh
 M=/bulkhead/modules
 SRC=/tmp/src
-EXITS=/sys/kernel/bulkhead/minivisor/exits
 
-# VM exits on all CPUs so far, CPUID excepted (0 without the minivisor):
-# every process the measurement itself starts (dd, cat, awk) runs CPUID
-# in user space, which exits; crossings and interrupts must cause none.
-# PREEMPTION_TIMER excepted too: with one CPU online bhdomains' watchdog
-# has the minivisor's timer check it every watchdog_ms / 2, whatever runs
-exits() { awk 'NR > 1 && $1 != "CPUID" && $1 != "PREEMPTION_TIMER" { for (i = 2; i <= NF; i++) s += $i } END { print s + 0 }' $EXITS 2>/dev/null || echo 0; }
+# VM exits on all CPUs so far that crossings and interrupts could cause
+# (lib.sh, mv_exits): they must cause none
 # dd_rate GLUE NAME r|w DEV BS COUNT: O_DIRECT dd timed by the guest TSC
 # (the guest clock under Bochs is too coarse); prints
 # "# bench NAME: N MiB, T ticks/request, R MiB/Gtick, C calls / Q requests, E exits"
@@ -34,13 +29,13 @@ dd_rate() {
 		cpu=$((cpu + 1))
 	done
 	q0=$(awk '$1 == "requests" { print $2 }' $st) c0=$(awk '$1 == "calls" { print $2 }' $st)
-	e0=$(exits) t0=$(cat /sys/kernel/debug/$glue/tsc)
+	e0=$(mv_exits) t0=$(cat /sys/kernel/debug/$glue/tsc)
 	if [ "$dir" = r ]; then
 		dd if="$dev" of=/dev/null bs="$bs" count="$count" iflag=direct 2>/dev/null || return 1
 	else
 		dd if=/dev/zero of="$dev" bs="$bs" count="$count" oflag=direct 2>/dev/null || return 1
 	fi
-	t1=$(cat /sys/kernel/debug/$glue/tsc) e1=$(exits)
+	t1=$(cat /sys/kernel/debug/$glue/tsc) e1=$(mv_exits)
 	q1=$(awk '$1 == "requests" { print $2 }' $st) c1=$(awk '$1 == "calls" { print $2 }' $st)
 	echo $(((t1 - t0) / count)) > /tmp/ticks.$name
 	echo $((e1 - e0)) > /tmp/exits.$name
@@ -177,7 +172,7 @@ bench iso_dd_bhram dd_rate bhglue_iso bhram_iso-4k-read r /dev/bhram_iso0 4096 4
 bench iso_dd_bhram_write dd_rate bhglue_iso bhram_iso-4k-write w /dev/bhram_iso0 4096 4096
 dd_rate bhglue_iso bhram_iso-128k-read r /dev/bhram_iso0 131072 256
 dd_rate bhglue_iso bhnull_iso-128k-read r /dev/bhnull_iso0 131072 256
-cat $EXITS | sed 's/^/# exits: /'
+cat $MV_EXITS | sed 's/^/# exits: /'
 
 # a dead domain (killed by hand: detecting faults needs the minivisor's
 # fault entry, domains/ABI-REQUESTS.md #1): its I/O fails with EIO at once,

@@ -15,9 +15,7 @@
 # Context: guest user space (busybox sh).
 . /bulkhead/lib.sh
 M=/bulkhead/modules
-EXITS=/sys/kernel/bulkhead/minivisor/exits
 ST=/sys/kernel/debug/bhglue_iso/stats
-exits() { awk 'NR > 1 && $1 != "CPUID" && $1 != "PREEMPTION_TIMER" { for (i = 2; i <= NF; i++) s += $i } END { print s + 0 }' $EXITS; }
 irqs() { awk 'NR > 1 { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }' /proc/interrupts; }
 # IPIs: rescheduling, function call, TLB shootdown
 ipis() { awk '$1 ~ /^(RES|CAL|TLB):$/ { for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++) s += $i } END { print s + 0 }' /proc/interrupts; }
@@ -64,7 +62,7 @@ fi
 # the two patterns a round writes and reads back
 dd if=/dev/urandom of=/tmp/pat0 bs=4k count=256 2>/dev/null
 dd if=/dev/urandom of=/tmp/pat1 bs=4k count=256 2>/dev/null
-e0=$(exits) q0=$(irqs) p0=$(ipis) c0=$(calls) t0=$(date +%s) rounds=0 bad=0 corrupt=0
+e0=$(mv_exits) q0=$(irqs) p0=$(ipis) c0=$(calls) t0=$(date +%s) rounds=0 bad=0 corrupt=0
 while [ $(($(date +%s) - t0)) -lt "$secs" ]; do
 	pat=/tmp/pat$((rounds % 2))
 	dd if=$pat of=/dev/bhram_iso0 bs=4k count=256 oflag=direct 2>/dev/null || bad=$((bad + 1))
@@ -74,7 +72,7 @@ while [ $(($(date +%s) - t0)) -lt "$secs" ]; do
 	dd if=/dev/bhram_iso0 of=/dev/null bs=4k count=2048 iflag=direct 2>/dev/null || bad=$((bad + 1))
 	rounds=$((rounds + 1))
 done
-e1=$(exits) q1=$(irqs) p1=$(ipis) c1=$(calls)
+e1=$(mv_exits) q1=$(irqs) p1=$(ipis) c1=$(calls)
 # interrupts that landed while a CPU was inside the domain (exitless)
 inside=$(sed -n 's/.*irqs_in_domain=\([0-9]*\).*/\1/p' /sys/kernel/debug/bhdomains/cpus | awk '{ s += $1 } END { print s + 0 }')
 kill $pids
@@ -100,8 +98,8 @@ if [ "$cpus" -gt 1 ]; then
 	else ktap_fail storm_had_ipis "only $((p1 - p0)) IPIs in $secs s (want > $((50 * secs)))"; fi
 fi
 if [ "$n" = 0 ]; then ktap_ok storm_no_exits
-else ktap_fail storm_no_exits "$n exits: $(awk 'NR > 1 && $1 != "CPUID" && $1 != "PREEMPTION_TIMER"' $EXITS | tr '\n' ';')"; fi
-cat $EXITS | sed 's/^/# exits: /'
+else ktap_fail storm_no_exits "$n exits: $(mv_exit_lines | tr '\n' ';')"; fi
+cat $MV_EXITS | sed 's/^/# exits: /'
 for m in bhram_iso bhglue_iso bhdomains bulkhead; do
 	rmmod $m || ktap_fail "rmmod_$m" "$(dmesg | tail -1)"
 done
