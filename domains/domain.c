@@ -9,7 +9,9 @@
  *
  * Execution context: normal kernel (module bhdomains).  Process context,
  * under bh_lock, except bh_domain_call() (any context) and the hypercall
- * helpers, which run on each CPU in IPI context.
+ * helpers, which run on each CPU in IPI context.  The CPU-hotplug
+ * callbacks (bh_cpu_online/bh_cpu_offline) run in the hotplug thread of
+ * the CPU concerned, under bh_lock.
  *
  * EPT policy of a domain view: the domain's own pages as given, the gate
  * page r-x; read-only what the CPU reads on the domain's behalf: its page
@@ -18,6 +20,8 @@
  * absent.  The domain runs on its own page table (CR3 switched by the
  * gate), so no kernel page table needs to be readable in its view.
  */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
@@ -129,6 +133,18 @@ static struct bh_domain *bh_doms[BH_MAX_DOMAINS];
 static struct bh_vmf_cpu *bh_states;
 /* the domain whose view sits in EPTP slot BH_VMF_SLOT of each CPU */
 static struct bh_domain *bh_loaded[BH_VMF_MAX_CPUS];
+/*
+ * CPU hotplug.  bh_cpus: the CPUs whose views every domain has, where
+ * view changes go (under bh_lock).  bh_cpu_ok: the CPUs a domain may be
+ * entered on (their views in step with the map, the minivisor's fault
+ * entry set); written under bh_lock by the CPU's own hotplug callbacks,
+ * read without it on the CPU itself by the slow start of a crossing.
+ */
+static struct cpumask bh_cpus;
+static bool bh_cpu_ok[BH_VMF_MAX_CPUS];
+static enum cpuhp_state bh_hp_state;
+/* debugfs hold_cpu: the CPU kept not ready for domains (-1: none) */
+static int bh_hold_cpu = -1;
 static u64 bh_ram_end;
 /* the IDT a domain runs under (vmfunc_gate.h, "Exitless interrupts") */
 struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
@@ -234,16 +250,16 @@ static int bh_ram_range(struct resource *r, void *arg)
 	return 0;
 }
 
-/* one SET_PERM on every CPU's view of d */
-static int bh_view_set(struct bh_domain *d, u64 gpa, u64 len,
-		       unsigned int perm)
+/* one SET_PERM on d's view of each CPU in on */
+static int bh_view_set_on(struct bh_domain *d, const struct cpumask *on,
+			  u64 gpa, u64 len, unsigned int perm)
 {
 	int cpu;
 	long ret;
 
 	if (perm & BH_PERM_W)	/* EPT: write without read is invalid */
 		perm |= BH_PERM_R;
-	for_each_online_cpu(cpu) {
+	for_each_cpu(cpu, on) {
 		ret = bh_hc_on(cpu, MV_HC_VIEW_SET_PERM, d->view[cpu], gpa,
 			       len | perm, NULL);
 		if (ret) {
@@ -255,8 +271,9 @@ static int bh_view_set(struct bh_domain *d, u64 gpa, u64 len,
 	return 0;
 }
 
-/* make d's views match the map over [pfn, pfn + n) */
-static int bh_view_sync(struct bh_domain *d, u64 pfn, u64 n)
+/* make d's views on the CPUs in on match the map over [pfn, pfn + n) */
+static int bh_view_sync_on(struct bh_domain *d, const struct cpumask *on,
+			   u64 pfn, u64 n)
 {
 	struct bh_ept_change *c;
 	long i, cnt;
@@ -270,9 +287,29 @@ static int bh_view_sync(struct bh_domain *d, u64 pfn, u64 n)
 		return -ENOMEM;
 	bh_owner_plan(&bh_map, d->id, pfn, n, c, cnt);
 	for (i = 0; i < cnt && !ret; i++)
-		ret = bh_view_set(d, c[i].gpa, c[i].len, c[i].perm);
+		ret = bh_view_set_on(d, on, c[i].gpa, c[i].len, c[i].perm);
 	kfree(c);
 	return ret;
+}
+
+static int bh_view_sync(struct bh_domain *d, u64 pfn, u64 n)
+{
+	return bh_view_sync_on(d, &bh_cpus, pfn, n);
+}
+
+/* what a view of d on the CPUs in on shows: the map, nothing above RAM */
+static int bh_view_build_on(struct bh_domain *d, const struct cpumask *on)
+{
+	int ret = bh_view_sync_on(d, on, 0, bh_map.npages);
+
+	if (ret)
+		return ret;
+	if (bh_ram_end < BH_ABOVE_RAM_END &&
+	    bh_view_set_on(d, on, bh_ram_end, BH_ABOVE_RAM_END - bh_ram_end,
+			   0))
+		pr_warn(BH_NAME ": domain %s: MMIO above RAM (%#llx..4G) stays mapped\n",
+			d->name, bh_ram_end);
+	return 0;
 }
 
 /* every live domain's views over [pfn, pfn + n) */
@@ -616,29 +653,45 @@ static void bh_domain_free(struct bh_domain *d)
 	kfree(d);
 }
 
+/*
+ * d's view on cpu (still a copy of the kernel's: bh_view_build_on makes
+ * it d's) and, the first time, d's stack for cpu.  *fresh: a new stack,
+ * which the other domains' views must lose (bh_sync_all).
+ */
+static int bh_domain_cpu_add(struct bh_domain *d, int cpu, bool *fresh)
+{
+	struct mv_hc_result res;
+	long ret;
+
+	*fresh = false;
+	ret = bh_hc_on(cpu, MV_HC_VIEW_CREATE, 0, 0, 0, &res);
+	if (ret) {
+		pr_err(BH_NAME ": domain %s cpu %d: no EPT view: %ld\n",
+		       d->name, cpu, ret);
+		return ret < 0 ? (int)ret : -EIO;
+	}
+	d->view[cpu] = res.a0;
+	if (d->stack[cpu])
+		return 0;
+	d->stack[cpu] = (void *)__get_free_pages(GFP_KERNEL | __GFP_ZERO,
+						 BH_STACK_ORDER);
+	if (!d->stack[cpu])
+		return -ENOMEM;
+	*fresh = true;
+	return bh_owner_assign(&bh_map, PHYS_PFN(__pa(d->stack[cpu])),
+			       1 << BH_STACK_ORDER, d->id,
+			       BH_PERM_R | BH_PERM_W);
+}
+
 static int bh_domain_setup(struct bh_domain *d)
 {
 	const char *g;
-	struct mv_hc_result res;
+	bool fresh;
 	long ret;
 	int cpu;
 
-	for_each_online_cpu(cpu) {
-		ret = bh_hc_on(cpu, MV_HC_VIEW_CREATE, 0, 0, 0, &res);
-		if (ret) {
-			pr_err(BH_NAME ": domain %s cpu %d: no EPT view: %ld\n",
-			       d->name, cpu, ret);
-			return ret < 0 ? (int)ret : -EIO;
-		}
-		d->view[cpu] = res.a0;
-		d->stack[cpu] = (void *)__get_free_pages(GFP_KERNEL |
-							 __GFP_ZERO,
-							 BH_STACK_ORDER);
-		if (!d->stack[cpu])
-			return -ENOMEM;
-		ret = bh_owner_assign(&bh_map, PHYS_PFN(__pa(d->stack[cpu])),
-				      1 << BH_STACK_ORDER, d->id,
-				      BH_PERM_R | BH_PERM_W);
+	for_each_cpu(cpu, &bh_cpus) {
+		ret = bh_domain_cpu_add(d, cpu, &fresh);
 		if (ret)
 			return ret;
 	}
@@ -681,15 +734,11 @@ static int bh_domain_setup(struct bh_domain *d)
 	ret = bh_pt_build(d);
 	if (ret)
 		return ret;
-	ret = bh_view_sync(d, 0, bh_map.npages);
+	ret = bh_view_build_on(d, &bh_cpus);
 	if (ret)
 		return ret;
-	if (bh_ram_end < BH_ABOVE_RAM_END &&
-	    bh_view_set(d, bh_ram_end, BH_ABOVE_RAM_END - bh_ram_end, 0))
-		pr_warn(BH_NAME ": domain %s: MMIO above RAM (%#llx..4G) stays mapped\n",
-			d->name, bh_ram_end);
 	/* the other domains must not see the new stacks */
-	for_each_online_cpu(cpu) {
+	for_each_cpu(cpu, &bh_cpus) {
 		ret = bh_sync_all(PHYS_PFN(__pa(d->stack[cpu])),
 				  1 << BH_STACK_ORDER);
 		if (ret)
@@ -733,8 +782,9 @@ out:
 	}
 	mutex_unlock(&bh_lock);
 	pr_info(BH_NAME ": domain %s: id %u, views on %u CPUs\n", d->name,
-		d->id, num_online_cpus());
-	trace_bulkhead_domain_create(d->name, d->id, raw_smp_processor_id(), num_online_cpus());
+		d->id, cpumask_weight(&bh_cpus));
+	trace_bulkhead_domain_create(d->name, d->id, raw_smp_processor_id(),
+				     cpumask_weight(&bh_cpus));
 	bh_trace_created(d->name, d->id);
 	return d;
 }
@@ -959,8 +1009,8 @@ static noinline long bh_enter_prepare(struct bh_domain *d,
 		return 0;
 	}
 	if (bh_loaded[cpu] != d) {
-		if (unlikely(!bh_fault_rec[cpu])) {
-			pr_err_ratelimited(BH_NAME ": domain %s cpu %d: no fault entry on this CPU (it came online after bhdomains): refused\n",
+		if (unlikely(!READ_ONCE(bh_cpu_ok[cpu]))) {
+			pr_err_ratelimited(BH_NAME ": domain %s cpu %d: no views on this CPU (going offline, or its hotplug callback failed): refused\n",
 					   d->name, cpu);
 			return -EIO;
 		}
@@ -1150,6 +1200,14 @@ long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 	return bh_domain_enter(d, fn, a0, a1, a2, 0, NULL, false);
 }
 EXPORT_SYMBOL_GPL(bh_domain_call);
+
+bool bh_domain_cpu_ready(void)
+{
+	int cpu = smp_processor_id();
+
+	return cpu < BH_VMF_MAX_CPUS && READ_ONCE(bh_cpu_ok[cpu]);
+}
+EXPORT_SYMBOL_GPL(bh_domain_cpu_ready);
 /* the call-out gate (vmfunc_gate.S), used by the isolated glue: exported
  * here so that modversions sees its prototype
  */
@@ -1340,12 +1398,18 @@ static void bh_wd_solo(int cpu, unsigned int ms)
 	ret = ms && !tsc_khz ? -MV_ENOSYS :
 	      mv_hypercall(MV_HC_WATCHDOG, ms ? (u64)tsc_khz * ms / 2 : 0,
 			   ms ? __pa(&bh_states[cpu].entries) : 0, 0, &res);
-	if (ret)
+	if (ret && ms)
 		pr_err(BH_NAME ": cpu %d: the only CPU online, and no VMX-preemption timer for the watchdog (%ld, TSC %u kHz): an entry that loops with interrupts off is not stopped\n",
 		       cpu, ret, tsc_khz);
 	else if (ms)
 		pr_info(BH_NAME ": cpu %d: the only CPU online: entries with interrupts off watched by the VMX-preemption timer (every %llu TSC ticks)\n",
 			cpu, res.a0);
+	else if (ret)
+		pr_err(BH_NAME ": cpu %d: the minivisor did not stop its VMX-preemption timer: %ld\n",
+		       cpu, ret);
+	else
+		pr_info(BH_NAME ": cpu %d: the watchdog's VMX-preemption timer off\n",
+			cpu);
 }
 
 static void bh_wd_solo_off(void *unused)
@@ -1353,12 +1417,16 @@ static void bh_wd_solo_off(void *unused)
 	bh_wd_solo(smp_processor_id(), 0);
 }
 
-/* the CPU that cpu's watchdog timer watches: the next online one */
+/*
+ * the CPU that cpu's watchdog timer watches: the next one domains may run
+ * on (bh_cpus: a CPU going offline has left it, one coming online joins
+ * it when its views are built)
+ */
 static int bh_wd_next(int cpu)
 {
-	int next = cpumask_next(cpu, cpu_online_mask);
+	int next = cpumask_next(cpu, &bh_cpus);
 
-	return next < nr_cpu_ids ? next : cpumask_first(cpu_online_mask);
+	return next < nr_cpu_ids ? next : cpumask_first(&bh_cpus);
 }
 
 /* on this CPU: the timer armed if no other CPU is online to watch it */
@@ -1366,7 +1434,7 @@ static void bh_wd_solo_update(void *unused)
 {
 	int me = smp_processor_id();
 
-	if (me < BH_VMF_MAX_CPUS && bh_fault_rec[me] &&
+	if (me < BH_VMF_MAX_CPUS && READ_ONCE(bh_cpu_ok[me]) &&
 	    !READ_ONCE(bh_wd_stopping))
 		bh_wd_solo(me, bh_wd_next(me) == me ?
 			   READ_ONCE(bh_watchdog_ms) : 0);
@@ -1384,7 +1452,8 @@ static void bh_wd_tick(struct timer_list *t)
 
 	cpu = bh_wd_next(me);
 	bh_wd_solo_update(NULL);
-	if (limit && cpu != me && cpu < BH_VMF_MAX_CPUS && bh_fault_rec[cpu]) {
+	if (limit && cpu != me && cpu < BH_VMF_MAX_CPUS &&
+	    READ_ONCE(bh_cpu_ok[cpu])) {
 		w = &bh_wd_buddy[cpu];
 		if (!READ_ONCE(bh_states[cpu].depth)) {
 			w->seen = false;
@@ -1439,6 +1508,15 @@ static void bh_wd_kick(void)
 		on_each_cpu(bh_wd_kick_here, NULL, 1);
 }
 
+/* cpu's watchdog timer (the hotplug lock held, or cpu's own callback) */
+static void bh_wd_timer_on(int cpu)
+{
+	if (!bh_wd_timer[cpu].function)
+		timer_setup(&bh_wd_timer[cpu], bh_wd_tick, TIMER_PINNED);
+	bh_wd_timer[cpu].expires = jiffies + HZ / 2;
+	add_timer_on(&bh_wd_timer[cpu], cpu);
+}
+
 static int bh_wd_start(void)
 {
 	int cpu, ret;
@@ -1447,13 +1525,10 @@ static int bh_wd_start(void)
 	if (ret)
 		return ret;
 	WRITE_ONCE(bh_wd_stopping, false);
-	for_each_online_cpu(cpu) {
-		timer_setup(&bh_wd_timer[cpu], bh_wd_tick, TIMER_PINNED);
-		bh_wd_timer[cpu].expires = jiffies + HZ / 2;
-		add_timer_on(&bh_wd_timer[cpu], cpu);
-	}
+	for_each_cpu(cpu, &bh_cpus)
+		bh_wd_timer_on(cpu);
 	/* now, not at the first tick: no hypercall later in a measurement */
-	on_each_cpu(bh_wd_solo_update, NULL, 1);
+	on_each_cpu_mask(&bh_cpus, bh_wd_solo_update, NULL, 1);
 	kernel_param_lock(THIS_MODULE);
 	bh_wd_running = true;
 	kernel_param_unlock(THIS_MODULE);
@@ -1468,11 +1543,12 @@ static void bh_wd_stop(void)
 	bh_wd_running = false;
 	WRITE_ONCE(bh_wd_stopping, true);
 	kernel_param_unlock(THIS_MODULE);
-	for_each_online_cpu(cpu)
+	/* every CPU's: a timer of an offline CPU may run on another one */
+	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++)
 		if (bh_wd_timer[cpu].function)
 			del_timer_sync(&bh_wd_timer[cpu]);
-	for_each_online_cpu(cpu)
-		if (cpu < BH_VMF_MAX_CPUS && bh_wd_solo_ms[cpu])
+	for_each_cpu(cpu, &bh_cpus)
+		if (bh_wd_solo_ms[cpu])
 			smp_call_function_single(cpu, bh_wd_solo_off, NULL, 1);
 	/* a watchdog NMI in flight is ours to claim until here */
 	unregister_nmi_handler(NMI_LOCAL, BH_NAME "_wd");
@@ -1850,12 +1926,13 @@ static int bh_idt_build(void)
 	return 0;
 }
 
+/* the CPUs in bh_cpus lose the fault entry; every CPU's pages are freed */
 static void bh_fault_unregister(void)
 {
 	int cpu;
 
 	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++) {
-		if (bh_fault_rec[cpu] && cpu_online(cpu))
+		if (bh_fault_rec[cpu] && cpumask_test_cpu(cpu, &bh_cpus))
 			bh_hc_on(cpu, MV_HC_FAULT_ENTRY, 0, 0, 0, NULL);
 		free_pages((unsigned long)bh_fault_stack[cpu],
 			   BH_FAULT_STACK_ORDER);
@@ -1865,32 +1942,171 @@ static void bh_fault_unregister(void)
 	}
 }
 
-static int bh_fault_register(void)
+/*
+ * The minivisor's fault entry on cpu (its record and stack allocated the
+ * first time, kept while the CPU is offline: a fault report of a CPU
+ * that went may still be read).  The minivisor forgets it when the CPU
+ * goes offline: set again when it comes back.
+ */
+static int bh_fault_register_cpu(int cpu)
 {
 	long ret;
-	int cpu;
 
-	for_each_online_cpu(cpu) {
-		if (cpu >= BH_VMF_MAX_CPUS)
-			return -EOPNOTSUPP;
+	if (cpu >= BH_VMF_MAX_CPUS)
+		return -EOPNOTSUPP;
+	if (!bh_fault_rec[cpu])
 		bh_fault_rec[cpu] = (void *)get_zeroed_page(GFP_KERNEL);
+	if (!bh_fault_stack[cpu])
 		bh_fault_stack[cpu] = (void *)__get_free_pages(GFP_KERNEL,
 							BH_FAULT_STACK_ORDER);
-		if (!bh_fault_rec[cpu] || !bh_fault_stack[cpu])
-			return -ENOMEM;
-		ret = bh_hc_on(cpu, MV_HC_FAULT_ENTRY,
-			       (u64)bh_vmf_fault_entry,
-			       (u64)bh_fault_stack[cpu] +
-			       (PAGE_SIZE << BH_FAULT_STACK_ORDER),
-			       __pa(bh_fault_rec[cpu]), NULL);
-		if (ret) {
-			pr_err(BH_NAME ": cpu %d: the minivisor refused the fault entry (%ld): bulkhead.ko too old?\n",
-			       cpu, ret);
-			free_page((unsigned long)bh_fault_rec[cpu]);
-			bh_fault_rec[cpu] = NULL;
-			return -ENODEV;
-		}
+	if (!bh_fault_rec[cpu] || !bh_fault_stack[cpu])
+		return -ENOMEM;
+	ret = bh_hc_on(cpu, MV_HC_FAULT_ENTRY, (u64)bh_vmf_fault_entry,
+		       (u64)bh_fault_stack[cpu] +
+		       (PAGE_SIZE << BH_FAULT_STACK_ORDER),
+		       __pa(bh_fault_rec[cpu]), NULL);
+	if (ret) {
+		pr_err(BH_NAME ": cpu %d: the minivisor refused the fault entry (%ld): bulkhead.ko too old?\n",
+		       cpu, ret);
+		return -ENODEV;
 	}
+	return 0;
+}
+
+/* at load (the hotplug lock held): every online CPU */
+static int bh_fault_register(void)
+{
+	int cpu, ret;
+
+	for_each_online_cpu(cpu) {
+		ret = bh_fault_register_cpu(cpu);
+		if (ret)
+			return ret;
+		cpumask_set_cpu(cpu, &bh_cpus);
+		WRITE_ONCE(bh_cpu_ok[cpu], true);
+	}
+	return 0;
+}
+
+/* ---- CPU hotplug ---------------------------------------------------------- */
+
+/*
+ * On the CPU itself, IF = 0: no domain in its EPTP slot, nothing in its
+ * IST slot; a crossing here starts over in bh_enter_prepare, which
+ * refuses it while bh_cpu_ok is false.
+ */
+static void bh_cpu_reset_here(void *unused)
+{
+	int cpu = smp_processor_id();
+
+	/* (the hotplug thread runs outside any entry: not seen) */
+	if (WARN_ON_ONCE(bh_states[cpu].depth))
+		return;
+	if (bh_loaded[cpu])
+		mv_hypercall(MV_HC_VIEW_LOAD_SLOT, MV_VIEW_NONE, BH_VMF_SLOT, 0,
+			     NULL);
+	bh_loaded[cpu] = NULL;
+	bh_ist_set(cpu, 0);
+	bh_states[cpu].ist_frame = 0;
+}
+
+/* cpu's views of every domain destroyed; how many there were */
+static unsigned int bh_cpu_views_drop(int cpu)
+{
+	unsigned int i, n = 0;
+	struct bh_domain *d;
+
+	for (i = 1; i < BH_MAX_DOMAINS; i++) {
+		d = bh_doms[i];
+		if (!d || d->view[cpu] == MV_VIEW_NONE)
+			continue;
+		bh_hc_on(cpu, MV_HC_VIEW_DESTROY, d->view[cpu], 0, 0, NULL);
+		d->view[cpu] = MV_VIEW_NONE;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * A CPU comes online (cpuhp AP_ONLINE_DYN, on that CPU, after the
+ * minivisor has virtualized it): the fault entry, then every domain's
+ * view there built from the map (and its stack for the CPU, the first
+ * time), then domains may run there.  A failure refuses the CPU.
+ */
+static int bh_cpu_online(unsigned int cpu)
+{
+	unsigned int i, n = 0;
+	struct bh_domain *d;
+	const char *who = "fault entry";
+	bool fresh;
+	int ret;
+
+	if (cpu >= BH_VMF_MAX_CPUS)
+		return -EOPNOTSUPP;
+	mutex_lock(&bh_lock);
+	ret = bh_fault_register_cpu(cpu);
+	for (i = 1; i < BH_MAX_DOMAINS && !ret; i++) {
+		d = bh_doms[i];
+		if (!d)
+			continue;
+		who = d->name;
+		ret = bh_domain_cpu_add(d, cpu, &fresh);
+		if (!ret)
+			ret = bh_view_build_on(d, cpumask_of(cpu));
+		/* the others' views on the other CPUs lose a new stack */
+		if (!ret && fresh)
+			ret = bh_sync_all(PHYS_PFN(__pa(d->stack[cpu])),
+					  1 << BH_STACK_ORDER);
+		n++;
+	}
+	if (ret) {
+		pr_err(BH_NAME ": cpu %u: cannot come online under bhdomains: %s: %d\n",
+		       cpu, who, ret);
+		bh_cpu_views_drop(cpu);
+		bh_hc_on(cpu, MV_HC_FAULT_ENTRY, 0, 0, 0, NULL);
+		mutex_unlock(&bh_lock);
+		return ret;
+	}
+	smp_call_function_single(cpu, bh_cpu_reset_here, NULL, 1);
+	cpumask_set_cpu(cpu, &bh_cpus);
+	WRITE_ONCE(bh_cpu_ok[cpu], (int)cpu != bh_hold_cpu);
+	mutex_unlock(&bh_lock);
+	pr_info(BH_NAME ": cpu %u online: the views of %u domains built, fault entry set\n",
+		cpu, n);
+	/* its watchdog timer; the watched CPUs and the lone-CPU timer move */
+	if (!READ_ONCE(bh_wd_stopping) && READ_ONCE(bh_wd_running))
+		bh_wd_timer_on(cpu);
+	on_each_cpu_mask(&bh_cpus, bh_wd_solo_update, NULL, 1);
+	return 0;
+}
+
+/*
+ * A CPU goes offline (on that CPU, before the minivisor gives it back):
+ * no domain may start there, its slot and views go, the fault entry is
+ * off, its watchdog timer stops and the lone CPU left (if one) arms the
+ * minivisor's timer.  No domain is live there: an entry does not sleep
+ * and this runs in the CPU's hotplug thread.
+ */
+static int bh_cpu_offline(unsigned int cpu)
+{
+	unsigned int n;
+
+	if (cpu >= BH_VMF_MAX_CPUS)
+		return 0;
+	mutex_lock(&bh_lock);
+	WRITE_ONCE(bh_cpu_ok[cpu], false);
+	cpumask_clear_cpu(cpu, &bh_cpus);
+	WARN_ON_ONCE(READ_ONCE(bh_states[cpu].depth));
+	smp_call_function_single(cpu, bh_cpu_reset_here, NULL, 1);
+	n = bh_cpu_views_drop(cpu);
+	bh_hc_on(cpu, MV_HC_FAULT_ENTRY, 0, 0, 0, NULL);
+	mutex_unlock(&bh_lock);
+	if (bh_wd_timer[cpu].function)
+		del_timer_sync(&bh_wd_timer[cpu]);
+	smp_call_function_single(cpu, bh_wd_solo_off, NULL, 1);
+	on_each_cpu_mask(&bh_cpus, bh_wd_solo_update, NULL, 1);
+	pr_info(BH_NAME ": cpu %u offline: the views of %u domains destroyed, fault entry off\n",
+		cpu, n);
 	return 0;
 }
 
@@ -2047,6 +2263,46 @@ static const struct file_operations bh_kill_fops = {
 	.write = bh_kill_write,
 };
 
+/*
+ * debugfs hold_cpu: "N" makes CPU N not ready for domains, as while it
+ * goes offline (bh_domain_cpu_ready false there: callers that can retry
+ * elsewhere, such as the block glue, are seen to), "-1" makes it ready
+ * again.  Its views stay; for tests of the callers.
+ */
+static ssize_t bh_hold_write(struct file *f, const char __user *ubuf,
+			     size_t len, loff_t *ppos)
+{
+	int cpu, ret;
+
+	ret = kstrtoint_from_user(ubuf, len, 0, &cpu);
+	if (ret)
+		return ret;
+	if (cpu < -1 || cpu >= BH_VMF_MAX_CPUS)
+		return -EINVAL;
+	mutex_lock(&bh_lock);
+	if (cpu >= 0 && !cpumask_test_cpu(cpu, &bh_cpus)) {
+		mutex_unlock(&bh_lock);
+		return -ENODEV;
+	}
+	if (bh_hold_cpu >= 0 && cpumask_test_cpu(bh_hold_cpu, &bh_cpus))
+		WRITE_ONCE(bh_cpu_ok[bh_hold_cpu], true);
+	bh_hold_cpu = cpu;
+	if (cpu >= 0)
+		WRITE_ONCE(bh_cpu_ok[cpu], false);
+	mutex_unlock(&bh_lock);
+	if (cpu >= 0)
+		pr_info(BH_NAME ": cpu %d held not ready for domains (debugfs hold_cpu)\n",
+			cpu);
+	else
+		pr_info(BH_NAME ": no CPU held (debugfs hold_cpu)\n");
+	return len;
+}
+
+static const struct file_operations bh_hold_fops = {
+	.owner = THIS_MODULE,
+	.write = bh_hold_write,
+};
+
 /* ---- module load/unload ------------------------------------------------- */
 
 /*
@@ -2095,25 +2351,31 @@ static int __init bh_domains_init(void)
 		       bulkhead_mv_version(), MV_VERSION);
 		return -ENODEV;
 	}
+	/* no CPU comes or goes until the hotplug callbacks are in place */
+	cpus_read_lock();
 	for_each_online_cpu(cpu) {
 		ret = bh_hc_on(cpu, MV_HC_PING, 0, 0, 0, &res);
 		if (ret || res.a2 != MV_PING_SIGNATURE) {
 			pr_err(BH_NAME ": cpu %d: no minivisor (ping %ld): load bulkhead.ko first\n",
 			       cpu, ret);
-			return -ENODEV;
+			ret = -ENODEV;
+			goto out;
 		}
 	}
 	walk_iomem_res_desc(IORES_DESC_NONE, IORESOURCE_SYSTEM_RAM |
 			    IORESOURCE_BUSY, 0, -1, NULL, bh_ram_range);
 	npages = PFN_UP(bh_ram_end);
-	if (!npages)
-		return -ENODEV;
-	bh_pages = vzalloc(array_size(npages, sizeof(*bh_pages)));
+	if (!npages) {
+		ret = -ENODEV;
+		goto out;
+	}
 	if (nr_cpu_ids > BH_VMF_MAX_CPUS) {
 		pr_err(BH_NAME ": %u CPU ids, the gate handles %d: not loading\n",
 		       nr_cpu_ids, BH_VMF_MAX_CPUS);
-		return -EOPNOTSUPP;
+		ret = -EOPNOTSUPP;
+		goto out;
 	}
+	bh_pages = vzalloc(array_size(npages, sizeof(*bh_pages)));
 	/* one state per CPU, and a spare one (vmfunc_gate.h, bh_vmf_cpus) */
 	bh_states = kcalloc(nr_cpu_ids + 1, sizeof(*bh_states), GFP_KERNEL);
 	if (!bh_pages || !bh_states) {
@@ -2140,8 +2402,19 @@ static int __init bh_domains_init(void)
 	ret = bh_wd_start();
 	if (ret)
 		goto out;
+	ret = cpuhp_setup_state_nocalls_cpuslocked(CPUHP_AP_ONLINE_DYN,
+						   "bulkhead/domains:online",
+						   bh_cpu_online,
+						   bh_cpu_offline);
+	if (ret < 0) {
+		bh_wd_stop();
+		goto out;
+	}
+	bh_hp_state = ret;
+	cpus_read_unlock();
 	bh_debugfs = debugfs_create_dir(BH_NAME, NULL);
 	debugfs_create_file("kill", 0200, bh_debugfs, NULL, &bh_kill_fops);
+	debugfs_create_file("hold_cpu", 0200, bh_debugfs, NULL, &bh_hold_fops);
 	debugfs_create_file("domains", 0444, bh_debugfs, NULL, &bh_domains_fops);
 	debugfs_create_file("cpus", 0444, bh_debugfs, NULL, &bh_cpus_fops);
 	debugfs_create_atomic_t("task_calls", 0444, bh_debugfs,
@@ -2152,9 +2425,12 @@ static int __init bh_domains_init(void)
 	return 0;
 out:
 	bh_fault_unregister();
+	cpus_read_unlock();
 	free_page((unsigned long)bh_idt);
 	bh_ist_release();
 	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
+	cpumask_clear(&bh_cpus);
+	memset(bh_cpu_ok, 0, sizeof(bh_cpu_ok));
 	kfree(bh_states);
 	vfree(bh_pages);
 	return ret;
@@ -2164,6 +2440,8 @@ static void __exit bh_domains_exit(void)
 {
 	bh_trace_exit();
 	debugfs_remove_recursive(bh_debugfs);
+	/* no hotplug callback after this; no domain is left (its modules) */
+	cpuhp_remove_state_nocalls(bh_hp_state);
 	bh_wd_stop();
 	bh_fault_unregister();
 	bh_ist_release();

@@ -46,10 +46,19 @@ bool bh_domain_owns(struct bh_domain *d, const void *va, size_t len,
 		    unsigned int perm);
 /*
  * Run fn(a0, a1, a2) inside d on this CPU through the VMFUNC gate;
- * fn's return value, or -EIO if d is dead, -EBUSY if nested too deep.
+ * fn's return value, or -EIO if d is dead or this CPU is not ready
+ * (bh_domain_cpu_ready), -EBUSY if nested too deep.
  */
 long bh_domain_call(struct bh_domain *d, const void *fn, unsigned long a0,
 		    unsigned long a1, unsigned long a2);
+/*
+ * May domains be entered on this CPU?  False while it comes online
+ * (until its views are built) and from the start of its going offline.
+ * Call with preemption off: the answer holds until it is on again (the
+ * CPU's hotplug callbacks run in a thread on that CPU).  A caller that
+ * can retry elsewhere (blk-mq: BLK_STS_RESOURCE) asks first.
+ */
+bool bh_domain_cpu_ready(void);
 /*
  * Sleepable kernel calls of a domain (a coroutine "yield" gate).  Domain
  * code inside bh_domain_call_task() calls bh_vmf_yield(a0, a1, a2, idx)

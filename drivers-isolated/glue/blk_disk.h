@@ -7,7 +7,9 @@
  * of these static functions, so no module depends on another for them.
  *
  * Execution context: normal kernel.  bh_blk_serve() runs in blk-mq
- * dispatch (may not sleep); bh_blk_disk_add/del() in process context.
+ * dispatch (may not sleep); bh_blk_deferred() in a work item (a request
+ * its CPU could not serve, run on another); bh_blk_disk_add/del() in
+ * process context.
  *
  * The includer defines struct bh_blk_dev (opaque in bh_driver.h) with a
  * struct bh_blk_disk in it, and its own queue_rq that counts the request
@@ -19,7 +21,9 @@
 
 #include <linux/blk-mq.h>
 #include <linux/blkdev.h>
+#include <linux/cpumask.h>
 #include <linux/module.h>
+#include <linux/workqueue.h>
 #include "../include/bh_driver.h"
 #define BH_COMPAT_BLK
 #include "../../include/bh_compat.h"
@@ -45,24 +49,85 @@ static inline int bh_blk_op(struct request *rq)
 }
 
 /*
+ * What a run function says when it cannot serve the request on this CPU
+ * now (not an errno): the glue's domain may not run here while the CPU
+ * comes online or goes offline (bh_domain_cpu_ready).
+ */
+#define BH_BLK_RETRY	1
+
+typedef int (*bh_blk_run_fn)(struct bh_blk_dev *dev, struct request *rq,
+			     int op);
+
+/*
+ * Each request's blk-mq payload: how to run it again on another CPU.
+ * blk-mq's own requeue would run the queue again on the same CPU (one
+ * hardware queue: the local CPU), where the domain still may not run.
+ */
+struct bh_blk_pdu {
+	struct delayed_work work;
+	bh_blk_run_fn run;
+	int op;
+};
+
+static void bh_blk_defer(struct request *rq);
+
+/* a deferred request, in a work item on another CPU: run it, end it */
+static void bh_blk_deferred(struct work_struct *w)
+{
+	struct bh_blk_pdu *pdu = container_of(to_delayed_work(w),
+					      struct bh_blk_pdu, work);
+	struct request *rq = blk_mq_rq_from_pdu(pdu);
+	int ret = pdu->run(rq->q->queuedata, rq, pdu->op);
+
+	if (ret == BH_BLK_RETRY)
+		bh_blk_defer(rq);
+	else
+		blk_mq_end_request(rq, errno_to_blk_status(ret));
+}
+
+/* rq again, at once on another online CPU; with none, here a tick later */
+static void bh_blk_defer(struct request *rq)
+{
+	struct bh_blk_pdu *pdu = blk_mq_rq_to_pdu(rq);
+	int cpu = get_cpu(), other = cpumask_any_but(cpu_online_mask, cpu);
+
+	put_cpu();
+	INIT_DELAYED_WORK(&pdu->work, bh_blk_deferred);
+	if (other < nr_cpu_ids)
+		queue_delayed_work_on(other, system_highpri_wq, &pdu->work, 0);
+	else
+		queue_delayed_work_on(cpu, system_highpri_wq, &pdu->work, 1);
+}
+
+/*
  * Body of a glue's blk_mq_ops.queue_rq: start the request, hand it to
- * run() (0 or -errno) unless the driver API has no such op, end it.
- * run is a constant at every call site, so the call is direct once
- * inlined.
+ * run() (0 or -errno) unless the driver API has no such op, end it; if
+ * run() says BH_BLK_RETRY, the request is run again from a work item on
+ * another CPU (bh_blk_defer) and ended there.  run is a constant at
+ * every call site, so the call is direct once inlined.
  */
 static __always_inline blk_status_t
 bh_blk_serve(struct blk_mq_hw_ctx *hctx, struct request *rq,
-	     int (*run)(struct bh_blk_dev *dev, struct request *rq, int op))
+	     bh_blk_run_fn run)
 {
 	struct bh_blk_dev *dev = hctx->queue->queuedata;
-	int op = bh_blk_op(rq);
+	int op = bh_blk_op(rq), ret;
 
 	blk_mq_start_request(rq);
 	if (op < 0) {
 		blk_mq_end_request(rq, BLK_STS_NOTSUPP);
 		return BLK_STS_OK;
 	}
-	blk_mq_end_request(rq, errno_to_blk_status(run(dev, rq, op)));
+	ret = run(dev, rq, op);
+	if (unlikely(ret == BH_BLK_RETRY)) {
+		struct bh_blk_pdu *pdu = blk_mq_rq_to_pdu(rq);
+
+		pdu->run = run;
+		pdu->op = op;
+		bh_blk_defer(rq);
+		return BLK_STS_OK;
+	}
+	blk_mq_end_request(rq, errno_to_blk_status(ret));
 	return BLK_STS_OK;
 }
 
@@ -90,6 +155,7 @@ static int bh_blk_disk_add(struct bh_blk_disk *bd,
 	bd->set.queue_depth = p->queue_depth ? p->queue_depth : 64;
 	bd->set.numa_node = NUMA_NO_NODE;
 	bd->set.flags = BLK_MQ_F_SHOULD_MERGE;
+	bd->set.cmd_size = sizeof(struct bh_blk_pdu);
 	ret = blk_mq_alloc_tag_set(&bd->set);
 	if (ret)
 		return ret;

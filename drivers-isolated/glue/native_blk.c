@@ -70,7 +70,22 @@ struct bh_blk_dev {
  * domain round trip when the driver is isolated).
  */
 static atomic_long_t bh_nr_requests, bh_nr_calls;
+#ifdef BH_GLUE_ISO
+/* requests given back to blk-mq: their CPU was not ready for domains */
+static atomic_long_t bh_nr_retries;
+#endif
 static struct dentry *bh_debugfs;
+
+#ifdef BH_GLUE_ISO
+/*
+ * A domain's answer as the block layer takes it: 0 or -errno, anything
+ * else -EIO (never BH_BLK_RETRY, which only the glue says)
+ */
+static int bh_dom_ret(long ret)
+{
+	return ret > 0 || ret < -MAX_ERRNO ? -EIO : (int)ret;
+}
+#endif
 
 /* one call of the driver's queue_rq; kaddr[] = the kernel buffers */
 static int bh_call_queue_rq(struct bh_blk_dev *dev, struct bh_blk_req *r,
@@ -81,8 +96,9 @@ static int bh_call_queue_rq(struct bh_blk_dev *dev, struct bh_blk_req *r,
 	long ret;
 
 	atomic_long_inc(&bh_nr_calls);
-	ret = bh_domain_call(dev->dom, dev->queue_rq,
-			     (unsigned long)dev->drv, (unsigned long)r, 0);
+	ret = bh_dom_ret(bh_domain_call(dev->dom, dev->queue_rq,
+					(unsigned long)dev->drv,
+					(unsigned long)r, 0));
 	if (ret || r->op != BH_REQ_READ || (dev->flags & BH_BLK_NODATA))
 		return ret;
 	for (i = 0; i < r->nsegs; i++)
@@ -143,8 +159,9 @@ static int bh_blk_run_map(struct bh_blk_dev *dev, struct request *rq,
 	r->next = 0;
 	atomic_long_inc(&bh_nr_calls);
 #ifdef BH_GLUE_ISO
-	ret = bh_domain_call(dev->dom, dev->map_rq, (unsigned long)dev->drv,
-			     (unsigned long)r, 0);
+	ret = bh_dom_ret(bh_domain_call(dev->dom, dev->map_rq,
+					(unsigned long)dev->drv,
+					(unsigned long)r, 0));
 #else
 	ret = dev->map_rq(dev->drv, r);
 #endif
@@ -211,6 +228,12 @@ static int bh_blk_run(struct bh_blk_dev *dev, struct request *rq, int op)
 #ifdef BH_GLUE_ISO
 	int cpu = get_cpu();
 
+	/* the CPU is coming online or going offline: blk-mq runs it later */
+	if (!bh_domain_cpu_ready()) {
+		put_cpu();
+		atomic_long_inc(&bh_nr_retries);
+		return BH_BLK_RETRY;
+	}
 	r = dev->req[cpu];
 	if (!(dev->flags & BH_BLK_NODATA))
 		bounce = dev->bounce[cpu];
@@ -981,6 +1004,7 @@ static int bh_stats_show(struct seq_file *m, void *v)
 			sum += n;
 		}
 		seq_printf(m, "task_calls %ld\n", sum);
+		seq_printf(m, "retries %ld\n", atomic_long_read(&bh_nr_retries));
 	}
 #endif
 	return 0;

@@ -167,6 +167,7 @@ static int bhg_run(struct bh_blk_dev *dev, struct request *rq, int op)
 	struct req_iterator iter;
 	struct bio_vec bv;
 	u32 off = 0;
+	long lret;
 	u8 *b;
 	int ret = 0;
 
@@ -187,8 +188,10 @@ static int bhg_run(struct bh_blk_dev *dev, struct request *rq, int op)
 		r.bytes = off;
 	}
 	atomic_long_inc(&bhg_calls);
-	ret = (int)bh_pks_call(dev->dom, (bh_pks_fn)(void *)dev->ops->queue_rq,
-			       (long)dev->drv, (long)&r, 0);
+	lret = bh_pks_call(dev->dom, (bh_pks_fn)(void *)dev->ops->queue_rq,
+			   (long)dev->drv, (long)&r, 0);
+	/* 0 or -errno; anything else (BH_BLK_RETRY too) is an I/O error */
+	ret = lret > 0 || lret < -MAX_ERRNO ? -EIO : (int)lret;
 	if (ret || op != BH_REQ_READ)
 		goto out;
 	off = 0;
