@@ -808,6 +808,53 @@ static void irq_nested_hardirq_then_fault(void)
 	free_page((unsigned long)page);
 }
 
+/*
+ * A domain called with interrupts off (a lock held with them off, a
+ * hardirq handler) turns them on: an interrupt then delivered must not
+ * run the kernel's handler inside the caller's interrupts-off section.
+ * The domain is stopped, the vector ended and raised again, and its
+ * handler runs once the caller turns interrupts on.
+ */
+static void sti_with_irqs_off(void)
+{
+	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
+	struct bh_domain *d;
+	unsigned int t0, t1;
+	bool off;
+	long v, v2;
+	u32 isr;
+
+	d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
+	if (IS_ERR(d)) {
+		check(false, "sti_irqs_off_stopped", "no domain", PTR_ERR(d));
+		free_page((unsigned long)page);
+		return;
+	}
+	local_irq_disable();
+	t0 = this_cpu_read(irq_stat.apic_timer_irqs);
+	/* long enough for a timer interrupt (about 0.4 s under Bochs) */
+	v = bh_domain_call(d, bhtest_dom_sti_spin, 20000000, 0, 0);
+	t1 = this_cpu_read(irq_stat.apic_timer_irqs);
+	off = irqs_disabled();
+	isr = isr_bits();
+	local_irq_enable();
+	check(off && t1 == t0, "sti_irqs_off_no_handler_inside",
+	      off ? "local timer handlers run inside" : "interrupts on after",
+	      (long)(t1 - t0));
+	v2 = bh_domain_call(d, bhtest_dom_add, 1, 20, 300);
+	check(v == -EIO, "sti_irqs_off_stopped", "call returned", v);
+	check(v2 == -EIO, "sti_irqs_off_domain_dead", "call returned", v2);
+	check_released("sti_irqs_off", isr);
+	bh_domain_destroy(d);
+	d = fault_domain(page);
+	v = IS_ERR(d) ? PTR_ERR(d) : bh_domain_call(d, bhtest_dom_add, 1, 20,
+						    300);
+	check(v == 321, "sti_irqs_off_reload_works", "got", v);
+	if (!IS_ERR(d))
+		bh_domain_destroy(d);
+	free_page((unsigned long)page);
+}
+
 static void fault_cases(void)
 {
 	struct bh_domain *victim;
@@ -908,6 +955,7 @@ static void fault_cases(void)
 	irq_on_ist_case("irq_bad_rsp_unmapped", 0x1000);
 	irq_ist_unusable();
 	irq_nested_hardirq_then_fault();
+	sti_with_irqs_off();
 	/* a fault two levels deep: domain -> kernel -> domain faults */
 	idx = bh_domain_add_call(fault_nested_cb);
 	if (idx >= 0) {

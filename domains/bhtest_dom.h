@@ -42,6 +42,7 @@ long bhtest_dom_ud_rsp(unsigned long rsp);
 long bhtest_dom_div0(void);
 long bhtest_dom_swapgs(void);
 long bhtest_dom_spin(unsigned long n);
+long bhtest_dom_sti_spin(unsigned long n);
 long bhtest_dom_wait(const u64 *p, unsigned long n);
 long bhtest_dom_wrgsbase(unsigned long base);
 

@@ -136,6 +136,19 @@ SYM_FUNC_START(bhtest_dom_spin)
 SYM_FUNC_END(bhtest_dom_spin)
 
 /*
+ * long sti_spin(n): STI (no exit: CPL 0), spin n times with interrupts
+ * on whatever IF the caller had, CLI, return 0x51
+ */
+SYM_FUNC_START(bhtest_dom_sti_spin)
+	sti
+1:	decq	%rdi
+	jnz	1b
+	cli
+	movl	$0x51, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_sti_spin)
+
+/*
  * long wait(p, n): spin with IF as the gate left it until *p (a word of
  * the domain's page) is not 0 or n iterations passed; returns *p
  */

@@ -1585,6 +1585,21 @@ int bh_irq_check(unsigned int vector, const u64 *frame,
 		snprintf(why, sizeof(why),
 			 "entered the interrupt stub of vector %#x, which the CPU did not deliver",
 			 vector);
+	} else if (!(st->domain_flags & X86_EFLAGS_IF)) {
+		/*
+		 * Called with interrupts off (a lock held so, a hardirq
+		 * handler): the kernel's handler must not run inside that.
+		 * The domain turned them on, or raised a vector in service
+		 * (its EOI would end the caller's): end it, raise it again
+		 * for when the caller turns interrupts on.
+		 */
+		snprintf(why, sizeof(why),
+			 "took vector %#x though called with interrupts off (it turned them on, or raised the vector itself)",
+			 vector);
+		if (vector != SPURIOUS_APIC_VECTOR) {
+			bh_apic_eoi();
+			apic->send_IPI_self(vector);
+		}
 	} else if (d && bh_wd_expired(&bh_wd_self[cpu], st, 0, &ms)) {
 		snprintf(why, sizeof(why),
 			 "watchdog: ran %u ms without returning, interrupts on (watchdog_ms=%u)",

@@ -150,6 +150,11 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	ktap_dmesg fault_reported_forged_int \
 		"bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: entered the interrupt stub of vector 0xfd, which the CPU did not deliver: domain dead" \
 		"no dmesg line for INT 0xfd"
+	# a domain called with interrupts off turns them on: the interrupt
+	# then delivered stops it (the handler waits for the caller's STI)
+	ktap_dmesg fault_reported_sti_irqs_off \
+		"bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: took vector 0x[0-9a-f]+ though called with interrupts off \(it turned them on, or raised the vector itself\): domain dead" \
+		"no dmesg line for the interrupt a domain called with interrupts off took"
 	f=$(sed -n 's/.*domain_faults=\([0-9]*\).*/\1/p' /sys/kernel/bulkhead/minivisor/cpus | awk '{s += $1} END {print s + 0}')
 	[ "$f" -ge 16 ] && ktap_ok minivisor_counts_domain_faults || ktap_fail minivisor_counts_domain_faults "domain_faults=$f (want >= 16)"
 	ktap_diag "minivisor: $f domain faults"
