@@ -23,6 +23,7 @@
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/err.h>
 #include <linux/gfp.h>
 #include <linux/ioport.h>
@@ -945,6 +946,7 @@ static void bh_raise_deferred_nmis(int cpu, const struct bh_vmf_cpu *st)
 /* what a bh_vmf_yield left on this CPU (trampolines/vmfunc_gate.h) */
 struct bh_yield {
 	bool yielded;
+	bool not_ready;		/* refused: this CPU comes or goes */
 	u64 rsp, idx, arg[3];
 };
 
@@ -1008,12 +1010,14 @@ static noinline long bh_enter_prepare(struct bh_domain *d,
 		}
 		return 0;
 	}
-	if (bh_loaded[cpu] != d) {
-		if (unlikely(!READ_ONCE(bh_cpu_ok[cpu]))) {
-			pr_err_ratelimited(BH_NAME ": domain %s cpu %d: no views on this CPU (going offline, or its hotplug callback failed): refused\n",
+	if (unlikely(!READ_ONCE(bh_cpu_ok[cpu]))) {
+		/* a task call waits for another CPU (-EAGAIN) */
+		if (!task_rsp)
+			pr_err_ratelimited(BH_NAME ": domain %s cpu %d: the CPU is coming online or going offline: call refused (-EIO)\n",
 					   d->name, cpu);
-			return -EIO;
-		}
+		return -EAGAIN;
+	}
+	if (bh_loaded[cpu] != d) {
 		ret = mv_hypercall(MV_HC_VIEW_LOAD_SLOT, d->view[cpu],
 				   BH_VMF_SLOT, 0, NULL);
 		if (ret) {
@@ -1146,10 +1150,16 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 	if (slow) {
 		ret = bh_enter_prepare(d, st, cpu, task_rsp);
 		if (ret) {
-			if (y)
+			if (y) {
 				y->yielded = false;
+				y->not_ready = ret == -EAGAIN;
+			}
+			if (ret == -EAGAIN)
+				ret = -EIO;
 			goto out;
 		}
+		if (y)
+			y->not_ready = false;
 	} else {
 		if (unlikely(task_rsp || st->depth || bh_loaded[cpu] != d ||
 			     READ_ONCE(d->dead))) {
@@ -1245,6 +1255,15 @@ long bh_domain_call_task(struct bh_domain *d, const void *fn,
 	mutex_lock(&d->task_lock);
 	for (;;) {
 		ret = bh_domain_enter_slow(d, fn, a0, a1, a2, rsp, &y);
+		if (unlikely(y.not_ready)) {
+			/*
+			 * this CPU comes online or goes offline: the same entry
+			 * again where the task runs next (the scheduler moves
+			 * it off a CPU that goes)
+			 */
+			msleep(1);
+			continue;
+		}
 		if (!y.yielded)
 			break;
 		/* process context again: preemption and interrupts on */

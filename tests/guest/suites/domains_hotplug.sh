@@ -144,6 +144,22 @@ if echo 1 > /sys/kernel/debug/bhdomains/hold_cpu; then
 else
 	ktap_fail cpu_not_ready_requests_wait "no debugfs hold_cpu"
 fi
+# a driver's init (inside its domain, as task calls that may sleep) on a
+# CPU not ready waits for it: insmod pinned to CPU 1 while it is held,
+# released 2 s later
+rmmod bhnull_iso
+echo 1 > /sys/kernel/debug/bhdomains/hold_cpu
+(sleep 2; echo -1 > /sys/kernel/debug/bhdomains/hold_cpu) &
+if taskset -c 1 insmod $M/bhnull_iso.ko 2>/tmp/insmod.err; then
+	wait
+	taskset -c 1 dd if=/dev/bhnull_iso0 of=/dev/null bs=4k count=16 iflag=direct 2>/dev/null &&
+		ktap_ok cpu_not_ready_init_waits ||
+		ktap_fail cpu_not_ready_init_waits "bhnull_iso loaded, its disk does not read"
+else
+	wait
+	ktap_fail cpu_not_ready_init_waits "insmod on the held CPU failed: $(cat /tmp/insmod.err) $(dmesg | grep bh | tail -1)"
+	insmod $M/bhnull_iso.ko
+fi
 
 # cycles: offline and online again, I/O on CPU 1 each time
 ok=1
