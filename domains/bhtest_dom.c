@@ -498,6 +498,26 @@ static long fault_nested_cb(unsigned long a, unsigned long b,
  * (0 for what the gate itself catches), the domain must be dead, the
  * kernel's IF state intact, and a new domain must work.
  */
+/*
+ * After a fault case: the dead domain d destroyed, a new one on the same
+ * page must work ("NAME_reload_works"); the page freed.
+ */
+static void reload_works(const char *name, struct bh_domain *d, u64 *page)
+{
+	char t[64];
+	long v;
+
+	bh_domain_destroy(d);
+	d = fault_domain(page);
+	v = IS_ERR(d) ? PTR_ERR(d) : bh_domain_call(d, bhtest_dom_add, 1, 20,
+						    300);
+	snprintf(t, sizeof(t), "%s_reload_works", name);
+	check(v == 321, t, "got", v);
+	if (!IS_ERR(d))
+		bh_domain_destroy(d);
+	free_page((unsigned long)page);
+}
+
 static void fault_case_n(const char *name, const void *fn, unsigned long a0,
 			 unsigned long a1, u64 exits)
 {
@@ -527,15 +547,7 @@ static void fault_case_n(const char *name, const void *fn, unsigned long a0,
 	      v != -EIO ? v : (long)(f1 - f0));
 	snprintf(t, sizeof(t), "%s_domain_dead", name);
 	check(v2 == -EIO, t, "call returned", v2);
-	bh_domain_destroy(d);
-	d = fault_domain(page);
-	v = IS_ERR(d) ? PTR_ERR(d) : bh_domain_call(d, bhtest_dom_add, 1, 20,
-						    300);
-	snprintf(t, sizeof(t), "%s_reload_works", name);
-	check(v == 321, t, "got", v);
-	if (!IS_ERR(d))
-		bh_domain_destroy(d);
-	free_page((unsigned long)page);
+	reload_works(name, d, page);
 }
 
 static void fault_case(const char *name, const void *fn, unsigned long a0,
@@ -733,14 +745,7 @@ static void irq_ist_unusable(void)
 	      v != -EIO ? v : (long)(f1 - f0));
 	check(v2 == -EIO, "irq_ist_unusable_domain_dead", "call returned", v2);
 	check_released("irq_ist_unusable", isr);
-	bh_domain_destroy(d);
-	d = fault_domain(page);
-	v = IS_ERR(d) ? PTR_ERR(d) : bh_domain_call(d, bhtest_dom_add, 1, 20,
-						    300);
-	check(v == 321, "irq_ist_unusable_reload_works", "got", v);
-	if (!IS_ERR(d))
-		bh_domain_destroy(d);
-	free_page((unsigned long)page);
+	reload_works("irq_ist_unusable", d, page);
 }
 
 /*
@@ -845,14 +850,7 @@ static void sti_with_irqs_off(void)
 	check(v == -EIO, "sti_irqs_off_stopped", "call returned", v);
 	check(v2 == -EIO, "sti_irqs_off_domain_dead", "call returned", v2);
 	check_released("sti_irqs_off", isr);
-	bh_domain_destroy(d);
-	d = fault_domain(page);
-	v = IS_ERR(d) ? PTR_ERR(d) : bh_domain_call(d, bhtest_dom_add, 1, 20,
-						    300);
-	check(v == 321, "sti_irqs_off_reload_works", "got", v);
-	if (!IS_ERR(d))
-		bh_domain_destroy(d);
-	free_page((unsigned long)page);
+	reload_works("sti_irqs_off", d, page);
 }
 
 static void fault_cases(void)

@@ -1261,7 +1261,7 @@ long bh_domain_call_task(struct bh_domain *d, const void *fn,
 			 * again where the task runs next (the scheduler moves
 			 * it off a CPU that goes)
 			 */
-			msleep(1);
+			usleep_range(1000, 2000);
 			continue;
 		}
 		if (!y.yielded)

@@ -28,11 +28,13 @@ static struct bhram bhram;
  * Deliberate bugs, for the fault tests (debugfs knobs): wild_write, when
  * set, makes the next request write a pattern at that address; wild_map
  * makes the next request name that address as where its data is (a
- * confused deputy: the kernel would do the copy).  Isolated, the write is
- * stopped, the address refused, and the domain killed; never set them on
+ * confused deputy: the kernel would do the copy); wild_ret makes the
+ * next map_rq return that value instead of 0 (an answer no driver API
+ * has: the glue must fail the request).  Isolated, the write is stopped,
+ * the address refused, and the domain killed; never set the first two on
  * the native build.
  */
-static u64 bhram_wild_write, bhram_wild_map;
+static u64 bhram_wild_write, bhram_wild_map, bhram_wild_ret;
 
 static void bhram_misbehave(void)
 {
@@ -115,6 +117,12 @@ static int bhram_map_rq(void *drv, struct bh_blk_req *req)
 		bhram_wild_map = 0;
 	}
 	req->next = i;
+	if (bhram_wild_ret) {
+		int ret = (int)bhram_wild_ret;
+
+		bhram_wild_ret = 0;
+		return ret;
+	}
 	return 0;
 }
 
@@ -157,6 +165,7 @@ static int bhram_init(void)
 	if (!ret) {
 		bh_test_knob("bhram_wild_write", &bhram_wild_write);
 		bh_test_knob("bhram_wild_map", &bhram_wild_map);
+		bh_test_knob("bhram_wild_ret", &bhram_wild_ret);
 		return 0;
 	}
 out:
@@ -168,6 +177,7 @@ static void bhram_exit(void)
 {
 	bh_test_knob("bhram_wild_write", NULL);
 	bh_test_knob("bhram_wild_map", NULL);
+	bh_test_knob("bhram_wild_ret", NULL);
 	bh_blk_del(bhram.dev);
 	bhram_free(&bhram);
 }

@@ -56,6 +56,20 @@ ktap_relay() {
 MV_EXITS=/sys/kernel/bulkhead/minivisor/exits
 mv_exit_lines() { awk 'NR > 1 && $1 != "CPUID" && $1 != "PREEMPTION_TIMER"' $MV_EXITS 2>/dev/null; }
 mv_exits() { mv_exit_lines | awk '{ for (i = 2; i <= NF; i++) s += $i } END { print s + 0 }'; }
+# iso_drivers_load NAME: bulkhead, bhdomains, the glue and both isolated
+# block drivers; ok NAME, or not ok NAME and the suite ends (exit)
+iso_drivers_load() {
+	if ! insmod /bulkhead/modules/bulkhead.ko ||
+	   ! insmod /bulkhead/modules/bhdomains.ko ||
+	   ! insmod /bulkhead/modules/bhglue_iso.ko ||
+	   ! insmod /bulkhead/modules/bhram_iso.ko ||
+	   ! insmod /bulkhead/modules/bhnull_iso.ko; then
+		ktap_fail "$1" "$(dmesg | grep -E 'bh|bulkhead' | tail -2 | tr '\n' ' ')"
+		ktap_end
+		exit 0
+	fi
+	ktap_ok "$1"
+}
 ktap_dmesg() {
 	_l=$(dmesg | grep -E "$2" | head -1)
 	if [ -n "$_l" ]; then

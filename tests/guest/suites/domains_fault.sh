@@ -20,14 +20,7 @@
 M=/bulkhead/modules
 dmesg -c > /dev/null
 
-if ! insmod $M/bulkhead.ko || ! insmod $M/bhdomains.ko ||
-   ! insmod $M/bhglue_iso.ko || ! insmod $M/bhram_iso.ko ||
-   ! insmod $M/bhnull_iso.ko; then
-	ktap_fail drivers_load "$(dmesg | grep -E 'bh|bulkhead' | tail -2 | tr '\n' ' ')"
-	ktap_end
-	exit 0
-fi
-ktap_ok drivers_load
+iso_drivers_load drivers_load
 
 knob=/sys/kernel/debug/bhglue_iso/bhram_wild_write
 # the victim: overflowuid (an int shown by /proc/sys/kernel/overflowuid)
