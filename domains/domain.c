@@ -1671,7 +1671,9 @@ static const char *bh_owner_name(u64 pfn, char *buf, size_t len)
 		return "unowned (MMIO or outside RAM)";
 	if (o == BH_DOM_KERNEL)
 		return "the kernel's";
-	snprintf(buf, len, "domain %s's", bh_doms[o] ? bh_doms[o]->name : "?");
+	/* its own, read-only to it (its page table, its struct module) */
+	snprintf(buf, len, "domain %s's%s", bh_doms[o] ? bh_doms[o]->name : "?",
+		 bh_pages[pfn].perm & BH_PERM_W ? "" : " read-only");
 	return buf;
 }
 

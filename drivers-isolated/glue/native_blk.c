@@ -374,7 +374,12 @@ static void bh_iso_defer_free(struct bh_iso *iso, void *addr,
 	list_add(&f->link, &iso->frees);
 }
 
-/* what the module's own code does with each part of it: 1 r, 3 rw, 5 r-x */
+/*
+ * what the module's own code does with each part of it: 1 r, 3 rw, 5 r-x;
+ * the page(s) of its struct module r only (the kernel follows its exit
+ * pointer and list links: a domain that wrote them would have the kernel
+ * call or write where it chose)
+ */
 static const unsigned int bh_iso_part_perm[BH_MOD_CORE_PARTS] = {
 	[BH_MOD_TEXT] = 5,
 	[BH_MOD_RODATA] = 1,
@@ -413,6 +418,10 @@ static int bh_iso_map_module(struct bh_iso *iso)
 			}
 			if (earlier)	/* mapped with an earlier part */
 				continue;
+			/* its struct module: the kernel's, read-only to it */
+			if (pg < (unsigned long)(iso->mod + 1) &&
+			    pg + PAGE_SIZE > (unsigned long)iso->mod)
+				perm &= ~BH_PERM_W;
 			ret = bh_domain_map(iso->dom, (void *)pg, PAGE_SIZE,
 					    perm);
 			if (ret)

@@ -251,7 +251,18 @@ static inline int bh_iso_direct(long (*fn)(void))
 #else
 #define BH_ISO_RUN(fn)		bh_iso_run(THIS_MODULE, fn)
 #endif
+/*
+ * The module's struct module (the kernel's: its exit pointer, its place
+ * in the module list) is read-only in the domain's view
+ * (bh_iso_map_module); the driver's zero-initialized data (.bss, which
+ * follows it) starts on a page of its own.  Keep writable state there or
+ * in bh_pages_alloc() memory: an initialized writable variable (.data)
+ * may share that read-only page, and a write to it is a fault.
+ */
+#define BH_ISO_BSS_PAGE							\
+	asm(".pushsection .bss, \"aw\", @nobits\n\t.balign 4096\n\t.popsection")
 #define BH_DRIVER(name, init, exit)					\
+	BH_ISO_BSS_PAGE;						\
 	static long name##_dom_init(void) { return init(); }		\
 	static long name##_dom_exit(void) { exit(); return 0; }	\
 	static int __init name##_mod_init(void)				\

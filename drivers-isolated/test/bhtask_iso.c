@@ -31,7 +31,8 @@ MODULE_PARM_DESC(addr, "a kernel address for bad=1 and bad=2");
 
 #define BHTASK_YIELD	0x59
 
-static u64 bhtask_value = 0x1234;
+/* zero-initialized: .bss, writable in the domain (bh_driver.h) */
+static u64 bhtask_value;
 static struct bh_blk_dev *bhtask_dev;
 
 static int bhtask_queue_rq(void *drv, const struct bh_blk_req *req)
@@ -70,6 +71,7 @@ static int bhtask_init(void)
 		return bh_vmf_yield(0, 0, 0, 0x4242);
 	}
 	bh_log("bhtask: init in its domain", bad, 0);
+	bhtask_value = 0x1234;
 	ret = bh_blk_add(&bhtask_params, &bhtask_ops, NULL, &bhtask_dev);
 	if (!ret)
 		bh_test_knob("bhtask_value", &bhtask_value);

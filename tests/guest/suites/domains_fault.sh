@@ -104,7 +104,27 @@ if insmod $M/bhram_iso.ko; then
 	s=$(dd if=/dev/bhram_iso0 bs=512 count=1 iflag=direct 2>/dev/null | tr -d '\0')
 	[ "$s" = bulkhead-again-00000003 ] && ktap_ok deputy_reloaded_stores_data ||
 		ktap_fail deputy_reloaded_stores_data "read back '$s'"
-	ktap_check rmmod_reloaded_again rmmod bhram_iso
+	# its own struct module (the kernel's: its state, exit pointer and
+	# list links) is read-only in its view: a write there stops it, and
+	# the module still unloads and loads
+	tm=$(awk '$3 == "__this_module" && $4 == "[bhram_iso]" { print $1; exit }' /proc/kallsyms)
+	n0=$(dmesg | grep -cE "bhdomains: domain bhram_iso cpu [0-9]+: stopped at rip .*: write of domain bhram_iso's read-only memory \(gpa 0x[0-9a-f]+\) denied by EPT")
+	echo 0x$tm > $knob
+	if dd if=/dev/bhram_iso0 of=/dev/null bs=4k count=1 iflag=direct 2>/dev/null; then
+		ktap_fail struct_module_read_only "the request that wrote its struct module (0x$tm) succeeded"
+	else
+		n1=$(dmesg | grep -cE "bhdomains: domain bhram_iso cpu [0-9]+: stopped at rip .*: write of domain bhram_iso's read-only memory \(gpa 0x[0-9a-f]+\) denied by EPT")
+		[ -n "$tm" ] && [ "$n1" -gt "$n0" ] && ktap_ok struct_module_read_only ||
+			ktap_fail struct_module_read_only "__this_module '$tm', EPT write lines $n0 -> $n1"
+		ktap_diag "$(dmesg | grep -E 'bhdomains: domain bhram_iso cpu [0-9]+: stopped at rip' | tail -1 | sed 's/^\[[^]]*\] //')"
+	fi
+	ktap_check rmmod_after_struct_module rmmod bhram_iso
+	if insmod $M/bhram_iso.ko; then
+		ktap_ok reload_after_struct_module
+		ktap_check rmmod_reloaded_again rmmod bhram_iso
+	else
+		ktap_fail reload_after_struct_module "$(dmesg | grep bh | tail -1)"
+	fi
 else
 	ktap_fail reload_driver "$(dmesg | grep bh | tail -1)"
 fi
