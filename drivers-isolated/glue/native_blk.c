@@ -889,11 +889,53 @@ static const bh_task_call_fn bh_iso_calls[BH_CALL_COUNT] = {
 
 /* ---- an isolated module's life: kernel view, module_init/exit ------------ */
 
+/*
+ * Tables in a module's writable data that the kernel acts on: it patches
+ * text at the sites of __jump_table and .static_call_sites, registers,
+ * calls and frees probes through __tracepoints, and follows the trace
+ * event, BPF raw event and SRCU structures.  A domain could rewrite them
+ * (its data is its own): such a module is not isolated.  NULL if none.
+ */
+static const char *bh_iso_kernel_tables(const struct module *mod)
+{
+#ifdef CONFIG_JUMP_LABEL
+	if (mod->num_jump_entries)
+		return "static keys (__jump_table)";
+#endif
+#ifdef CONFIG_HAVE_STATIC_CALL_INLINE
+	if (mod->num_static_call_sites)
+		return "static calls (.static_call_sites)";
+#endif
+#ifdef CONFIG_TRACEPOINTS
+	if (mod->num_tracepoints)
+		return "tracepoints (__tracepoints)";
+#endif
+#ifdef CONFIG_EVENT_TRACING
+	if (mod->num_trace_events)
+		return "trace events (_ftrace_events)";
+#endif
+#ifdef CONFIG_BPF_EVENTS
+	if (mod->num_bpf_raw_events)
+		return "BPF raw events (__bpf_raw_tp_map)";
+#endif
+#ifdef CONFIG_TREE_SRCU
+	if (mod->num_srcu_structs)
+		return "SRCU structures (___srcu_struct_ptrs)";
+#endif
+	return NULL;
+}
+
 int bh_iso_begin(struct module *mod)
 {
+	const char *tables = bh_iso_kernel_tables(mod);
 	struct bh_iso *iso;
 	int ret;
 
+	if (tables) {
+		pr_err(BH_GLUE_NAME ": %s cpu %d: not isolating: it has %s, kernel data in memory its domain could write\n",
+		       mod->name, raw_smp_processor_id(), tables);
+		return -EPERM;
+	}
 	mutex_lock(&bh_iso_lock);
 	iso = bh_iso_of(NULL);
 	if (!iso) {

@@ -143,6 +143,21 @@ if insmod $M/bhexample_iso.ko; then
 else
 	ktap_fail example_iso_stores_data "insmod bhexample_iso.ko: $(dmesg | grep bh | tail -1)"
 fi
+# a driver with a tracepoint (its struct tracepoint, which the kernel
+# registers probes in, calls and frees, lies in its writable memory):
+# isolation refused, no domain left
+if insmod $M/bhtrace_iso.ko 2>/dev/null; then
+	rmmod bhtrace_iso
+	ktap_fail kernel_tables_refused "bhtrace_iso.ko loaded"
+else
+	l=$(dmesg | grep -E "bhglue_iso: bhtrace_iso cpu [0-9]+: not isolating: it has tracepoints \(__tracepoints\), kernel data in memory its domain could write" | head -1)
+	if [ -n "$l" ] && ! grep -q '^bhtrace_iso ' /sys/kernel/debug/bhdomains/domains; then
+		ktap_ok kernel_tables_refused
+	else
+		ktap_fail kernel_tables_refused "no dmesg line, or a domain left: $(dmesg | grep bhtrace | tail -1)"
+	fi
+	ktap_diag "${l#*] }"
+fi
 
 # ---- init and exit inside the domain: bhtask_iso ----
 DOMS=/sys/kernel/debug/bhdomains/domains
