@@ -853,6 +853,105 @@ static void sti_with_irqs_off(void)
 	reload_works("sti_irqs_off", d, page);
 }
 
+/*
+ * The VMFUNCs (0f 01 d4) of the shared gate page, in page order: the
+ * entry's, the way back's, the call-out's, the way back from it, the
+ * yield's, the interrupt stub's, the way back from an interrupt.
+ */
+enum {
+	GV_ENTER, GV_EXIT, GV_OUT, GV_BACK, GV_YIELD, GV_IRQ, GV_IRQ_BACK,
+	GV_NR
+};
+
+static int gate_vmfuncs(unsigned long *at)
+{
+	const u8 *p = (const u8 *)((unsigned long)bh_vmf_irq_stubs & PAGE_MASK);
+	unsigned int i;
+	int n = 0;
+
+	for (i = 0; i + 3 <= PAGE_SIZE; i++)
+		if (p[i] == 0x0f && p[i + 1] == 0x01 && p[i + 2] == 0xd4) {
+			if (n < GV_NR)
+				at[n] = (unsigned long)p + i;
+			n++;
+		}
+	return n;
+}
+
+/* fn(site) in a fresh domain: its result, faults counted, a call after */
+static long forged_vmfunc(const void *fn, unsigned long site, long *after,
+			  u64 *faults)
+{
+	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
+	struct bh_domain *d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
+	long v = -ENOMEM;
+	u64 f0;
+
+	*after = -ENOMEM;
+	*faults = 0;
+	if (!IS_ERR(d)) {
+		get_cpu();
+		f0 = domain_faults_here();
+		v = bh_domain_call(d, fn, site, 0, 0);
+		*faults = domain_faults_here() - f0;
+		*after = bh_domain_call(d, bhtest_dom_add, 1, 20, 300);
+		put_cpu();
+		bh_domain_destroy(d);
+	}
+	free_page((unsigned long)page);
+	return v;
+}
+
+/*
+ * Into the kernel view through a VMFUNC of the gate page with the kernel
+ * view's index, with the domain's RSP, page table and IDT live there.  At
+ * a VMFUNC into the domain (entry, back from a call-out, back from an
+ * interrupt) the check after it must take the CPU back into the domain
+ * view (before, its ud2 ran the kernel's #UD handler on the domain's RSP
+ * in the kernel view), where the gate's code goes on with the domain's
+ * registers: the call returns the domain's 0xf0, no fault.  At a VMFUNC
+ * out of it, through an IRETQ with TF: the #DB right after the VMFUNC
+ * must stop the domain, not run the kernel's #DB handler.
+ */
+static void gate_vmfunc_cases(void)
+{
+	static const struct {
+		const char *name;
+		int site;
+		const void *fn;
+	} in[] = {
+		{ "forged_entry_vmfunc", GV_ENTER, bhtest_dom_vmfunc_at },
+		{ "forged_back_vmfunc", GV_BACK, bhtest_dom_vmfunc_back },
+		{ "forged_irq_back_vmfunc", GV_IRQ_BACK, bhtest_dom_vmfunc_iret },
+	}, out[] = {
+		{ "single_step_exit_vmfunc", GV_EXIT, bhtest_dom_vmfunc_tf },
+		{ "single_step_out_vmfunc", GV_OUT, bhtest_dom_vmfunc_tf },
+		{ "single_step_yield_vmfunc", GV_YIELD, bhtest_dom_vmfunc_tf },
+		{ "single_step_irq_vmfunc", GV_IRQ, bhtest_dom_vmfunc_tf },
+	};
+	unsigned long at[GV_NR];
+	int i, n = gate_vmfuncs(at);
+	long v, after;
+	char t[64];
+	u64 f;
+
+	check(n == GV_NR, "gate_page_vmfuncs", "VMFUNCs in the gate page", n);
+	if (n != GV_NR)
+		return;
+	for (i = 0; i < ARRAY_SIZE(in); i++) {
+		v = forged_vmfunc(in[i].fn, at[in[i].site], &after, &f);
+		snprintf(t, sizeof(t), "%s_stays_in_domain", in[i].name);
+		check(v == 0xf0 && !f, t, v != 0xf0 ? "call returned" :
+		      "faults counted", v != 0xf0 ? v : (long)f);
+		snprintf(t, sizeof(t), "%s_domain_fine", in[i].name);
+		check(after == 321, t, "call returned", after);
+	}
+	for (i = 0; i < ARRAY_SIZE(out); i++)
+		fault_case_n(out[i].name, out[i].fn, at[out[i].site], 0, 0);
+	/* in the domain view the #DB's IST stack is absent: a fault */
+	fault_case("single_step_in_domain", bhtest_dom_single_step, 0, 0);
+}
+
 static void fault_cases(void)
 {
 	struct bh_domain *victim;
@@ -923,6 +1022,11 @@ static void fault_cases(void)
 	fault_case("exception_ud", bhtest_dom_ud, 0, 0);
 	fault_case("exception_de", bhtest_dom_div0, 0, 0);
 	fault_case("exception_pf", bhtest_dom_load, 0, 0);
+	gate_vmfunc_cases();
+	/* out of CPL 0 or into the kernel's entry without a gate */
+	fault_case("syscall", bhtest_dom_syscall, 0, 0);
+	fault_case("sysret_user", bhtest_dom_sysret, 0, 0);
+	fault_case("iret_user", bhtest_dom_iret, 0, 0);
 	bad_rsp_exception_cases();
 	gs_cases();
 	fs_case();

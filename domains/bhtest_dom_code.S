@@ -315,6 +315,131 @@ SYM_FUNC_START(bhtest_dom_int_fd)
 SYM_FUNC_END(bhtest_dom_int_fd)
 
 /*
+ * Ways out of CPL 0 and into kernel code that no exit traps.
+ * dom_syscall: SYSCALL works at CPL 0 and jumps to LSTAR (the kernel's
+ * entry_SYSCALL_64), which is not in the domain's page table or view.
+ * dom_sysret: SYSRET to its own next instruction (CPL 3, the user's
+ * selectors from STAR).  dom_iret: IRETQ to CPL 3 with the user's
+ * CS and SS.  The domain's pages are supervisor pages: the fetch at CPL 3
+ * is a #PF, delivered through the kernel's gate with a stack switch to
+ * TSS.RSP0.  Return 0x1f if they ever come back.
+ */
+SYM_FUNC_START(bhtest_dom_syscall)
+	syscall
+	movl	$0x1f, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_syscall)
+
+SYM_FUNC_START(bhtest_dom_sysret)
+	leaq	1f(%rip), %rcx
+	pushfq
+	popq	%r11
+	sysretq
+1:	movl	$0x1f, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_sysret)
+
+SYM_FUNC_START(bhtest_dom_iret)
+	movq	%rsp, %rax
+	pushq	$__USER_DS
+	pushq	%rax
+	pushfq
+	pushq	$__USER_CS
+	leaq	1f(%rip), %rax
+	pushq	%rax
+	iretq
+1:	movl	$0x1f, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_iret)
+
+/*
+ * Into a VMFUNC of the gate page with the kernel view's index, EAX = ECX
+ * = 0.  dom_vmfunc_at: a jump to target, the entry's VMFUNC, with the
+ * registers that gate code uses after it (r11 = RSP, r9 = RFLAGS, r10 =
+ * the function, 1f): returns 0xf0 if that code went on in the domain
+ * view.  dom_vmfunc_tf: an IRETQ to target with RFLAGS.TF set (the
+ * single-step trap comes right after the VMFUNC, in the kernel view).
+ * dom_vmfunc_back and dom_vmfunc_iret: the entry-type VMFUNCs of the
+ * way back from a call-out and from an interrupt, each with the frame
+ * the code after it pops; both return 0xf0 if that code ran in the
+ * domain view.
+ */
+SYM_FUNC_START(bhtest_dom_vmfunc_at)
+	leaq	1f(%rip), %r10
+	movq	%rsp, %r11
+	movl	$X86_EFLAGS_FIXED, %r9d
+	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rdi
+1:	movl	$0xf0, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_vmfunc_at)
+
+/* TF set in the domain: a single-step trap in its own view */
+SYM_FUNC_START(bhtest_dom_single_step)
+	pushfq
+	orq	$X86_EFLAGS_TF, (%rsp)
+	popfq
+	nop
+	movl	$0x1f, %eax
+	ret
+SYM_FUNC_END(bhtest_dom_single_step)
+
+/* the same into bh_vmf_out_back's VMFUNC: r11 at the frame it pops */
+SYM_FUNC_START(bhtest_dom_vmfunc_back)
+	leaq	1f(%rip), %rax
+	pushq	%rax
+	pushq	$X86_EFLAGS_FIXED
+	pushq	%rbx
+	pushq	%rbp
+	pushq	%r12
+	pushq	%r13
+	pushq	%r14
+	pushq	%r15
+	movq	%rsp, %r11
+	movl	$0xf0, %r8d
+	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rdi
+1:	ret
+SYM_FUNC_END(bhtest_dom_vmfunc_back)
+
+/* into bh_vmf_irq_back's VMFUNC: RSP at the frame it pops and IRETs */
+SYM_FUNC_START(bhtest_dom_vmfunc_iret)
+	movq	%rsp, %rax
+	pushq	$__KERNEL_DS
+	pushq	%rax
+	pushq	$X86_EFLAGS_FIXED
+	pushq	$__KERNEL_CS
+	leaq	1f(%rip), %rax
+	pushq	%rax
+	pushq	$0
+	pushq	$0xf0
+	pushq	$0
+	pushq	$0
+	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rdi
+1:	ret
+SYM_FUNC_END(bhtest_dom_vmfunc_iret)
+
+SYM_FUNC_START(bhtest_dom_vmfunc_tf)
+	movq	%rsp, %rax
+	pushq	$__KERNEL_DS
+	pushq	%rax
+	pushfq
+	orq	$X86_EFLAGS_TF, (%rsp)
+	pushq	$__KERNEL_CS
+	pushq	%rdi
+	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	iretq
+SYM_FUNC_END(bhtest_dom_vmfunc_tf)
+
+/*
  * long dom_bad_rsp_spin(rsp, n): RSP = rsp (somewhere no interrupt frame
  * could be pushed), spin n times with the caller's IF (interrupts go to
  * the IST area), RSP back, return 0x5a.

@@ -41,6 +41,7 @@
 #include <linux/sizes.h>
 #include <asm/apic.h>
 #include <asm/cpu_entry_area.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/fsgsbase.h>
 #include <asm/irq_vectors.h>
@@ -157,6 +158,8 @@ static gate_desc *bh_idt;
 /* CR4.PCIDE: CR3 loads carry a PCID and may skip the flush */
 static bool bh_pcide;
 static u64 bh_cr3_noflush;	/* BH_CR3_NOFLUSH if bh_pcide, else 0 */
+/* SYSCALL's target (MSR_LSTAR), named in a domain's fault report */
+static u64 bh_lstar;
 
 /*
  * TSS IST slot BH_VMF_IST of cpu: the IST top of the domain in its EPTP
@@ -1637,6 +1640,33 @@ int bh_irq_check(unsigned int vector, const u64 *frame,
 	return 1;
 }
 
+/*
+ * vmfunc_gate.h, bh_vmf_db: a #DB in the kernel view under the domains'
+ * IDT, in a window of the gate on this CPU: the domain's TF (an IRETQ
+ * with TF set to a VMFUNC of the gate page into the kernel view), or a
+ * kernel breakpoint on the gate's data.  The domain live here is stopped
+ * either way (the kernel's handler does not run: a breakpoint of perf
+ * loses that hit).  Kernel view and stack, the kernel's IDT, IF = 0.
+ */
+void bh_vmf_trap(struct bh_vmf_cpu *st, const u64 *frame)
+{
+	int cpu = smp_processor_id();
+	struct bh_domain *d = bh_loaded[cpu];
+	unsigned long dr6;
+	char why[192];
+
+	get_debugreg(dr6, 6);
+	/* as the kernel's handler does: DR6 is sticky */
+	set_debugreg(DR6_RESERVED, 6);
+	snprintf(why, sizeof(why),
+		 "%s (#DB, DR6 %#lx) at %pS, in the gate's kernel view (an IRETQ with TF set to a VMFUNC of the gate page)",
+		 dr6 & DR_STEP ? "single-step trap" : "debug exception", dr6,
+		 (void *)frame[0]);
+	if (d)
+		bh_domain_kill(d, cpu, frame[0], why);
+	st->killed = 1;
+}
+
 static const char *bh_vector_name(unsigned int v)
 {
 	static const char * const n[] = {
@@ -1778,10 +1808,13 @@ static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 					      v, (void *)r->gla);
 			} else {
 				n = scnprintf(why, len,
-					      "execute of %pS (gpa %#llx, %s memory) denied by EPT: a jump out of the domain",
+					      "execute of %pS (gpa %#llx, %s memory) denied by EPT: %s",
 					      (void *)r->gla, r->gpa,
 					      bh_owner_name(PHYS_PFN(r->gpa),
-							    own, sizeof(own)));
+							    own, sizeof(own)),
+					      r->gla == bh_lstar ?
+					      "a SYSCALL (the kernel's entry, not a gate)" :
+					      "a jump out of the domain");
 			}
 		} else {
 			n = scnprintf(why, len, "%s of %s memory (gpa %#llx) denied by EPT",
@@ -1838,8 +1871,12 @@ static void bh_fault_describe(const struct mv_fault_record *r, u64 cr2,
 		break;
 	}
 	if (r->vectoring & INTR_INFO_VALID_MASK)
-		scnprintf(why + n, len - n, ", while delivering vector %llu",
-			  r->vectoring & 0xff);
+		n += scnprintf(why + n, len - n, ", while delivering vector %llu",
+			       r->vectoring & 0xff);
+	/* a domain runs at CPL 0; SYSRET or IRET can take it out of ring 0 */
+	if (r->cs & 3)
+		scnprintf(why + n, len - n, ", at CPL %llu (it left ring 0: SYSRET or IRET)",
+			  r->cs & 3);
 }
 
 /*
@@ -1914,9 +1951,10 @@ struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec)
  * exception in a domain reaches kernel text, not executable in its view:
  * a fault of the domain), bh_vmf_nmi for the NMI (in a domain view its
  * delivery faults and the minivisor holds it; in the gate's CR3 windows
- * the stub holds it; bh_domain_call raises it again), the gate page's
- * stubs for 32-255.  Read-only in every domain view.  Linux's IDT is the
- * same on every CPU, and so is this one.
+ * the stub holds it; bh_domain_call raises it again), bh_vmf_db for #DB
+ * (a trap in the gate's kernel view), the gate page's stubs for 32-255.
+ * Read-only in every domain view.  Linux's IDT is the same on every CPU,
+ * and so is this one.
  */
 static int bh_idt_build(void)
 {
@@ -1946,6 +1984,11 @@ static int bh_idt_build(void)
 				  (unsigned long)bh_vmf_nmi, 0, k[v].bits.ist,
 				  __KERNEL_CS);
 		}
+		/* on the kernel's #DB stack, absent from every domain view */
+		if (v == X86_TRAP_DB)
+			pack_gate(&bh_idt[v], GATE_INTERRUPT,
+				  (unsigned long)bh_vmf_db, 0, k[v].bits.ist,
+				  __KERNEL_CS);
 		if (v < BH_VMF_FIRST_IRQ)
 			continue;
 		/* a stub entered by a jump, for a vector the kernel lacks */
@@ -2424,6 +2467,7 @@ static int __init bh_domains_init(void)
 	bh_map.kernel_default = 0;
 	bh_pcide = __read_cr4() & X86_CR4_PCIDE;
 	bh_cr3_noflush = bh_pcide ? BH_CR3_NOFLUSH : 0;
+	rdmsrl(MSR_LSTAR, bh_lstar);
 	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++)
 		bh_vmf_cpus[cpu] = &bh_states[min_t(int, cpu, nr_cpu_ids)];
 	ret = bh_ist_claim();

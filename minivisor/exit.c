@@ -887,6 +887,7 @@ static enum mv_action domain_fault(struct mv_cpu *c, struct mv_regs *r,
 	rec->view = live_view(c, eptp, &rec->slot);
 	rec->vectoring = mv_vmread32(IDT_VECTORING_INFO_FIELD);
 	rec->insn_len = mv_vmread32(VM_EXIT_INSTRUCTION_LEN);
+	rec->cs = mv_vmread16(GUEST_CS_SELECTOR);
 	WRITE_ONCE(rec->seq, rec->seq + 1);
 	c->s.stats.domain_faults++;
 	mv_log(c, MV_LOG_DOMAIN_FAULT, rec->gpa, rec->qual);

@@ -142,6 +142,7 @@ struct mv_fault_record {
 	u64 kernel_cr3;			/* in: CR3 for the fault entry */
 	u64 nmis_deferred;		/* out: NMIs held back (below) */
 	u64 watchdog;			/* in: the next NMI is a fault (below) */
+	u64 cs;				/* out: CS selector (bits 0-1: the CPL) */
 };
 
 /*

@@ -23,9 +23,18 @@
  * Domain stack: st->domain_rsp, then the return address in bh_vmf_in.
  *
  * Defences (see vmfunc_gate.h for the contract):
- *   - ECX is compared with the constant slot after each VMFUNC: a jump to
- *     the entry VMFUNC with a forged ECX stops at ud2; the exit VMFUNC loops
- *     until slot 0 is live (a forged ECX there cannot keep a domain view).
+ *   - ECX is compared with the constant slot after each VMFUNC, and the
+ *     VMFUNC done again until the view it is for is live: into a domain
+ *     (a jump to that VMFUNC with ECX = 0 would otherwise run on in the
+ *     kernel view with the domain's registers, RSP, page table and IDT;
+ *     a ud2 there made the kernel's #UD handler run so), and out of it
+ *     (a forged ECX there cannot keep a domain view).  Any other index
+ *     is an empty slot of the EPTP list: a VM exit, the domain's fault.
+ *   - The one exception a domain can raise in the kernel view is a
+ *     single-step trap: an IRETQ with TF set to a VMFUNC into the kernel
+ *     view traps right after it.  #DB of bh_vmf_idtr is bh_vmf_db, which
+ *     stops the domain (in a domain view the #DB's IST stack is absent:
+ *     its delivery faults, as before).
  *   - RSP after the exit comes only from the per-CPU saved slot, found by
  *     the CPU number in TSC_AUX (RDTSCP), never from %gs or the domain.
  *   - depth == 0 on the return path (a domain jumping into the exit without
@@ -201,19 +210,22 @@
 .endm
 
 /*
- * Two pages of gate code.  The shared gate page (.text.bh_vmf_gate) is
+ * Two pages of gate code, in .kprobes.text: no kprobe may be put on them
+ * (an int3 on the shared page would be a fault of every domain crossing
+ * it; one on the kernel page would run the kernel's #BP handler on a
+ * domain's page table and IDT).  The shared gate page is
  * executable in every view: the VMFUNCs, the domain's side of each
  * crossing, the interrupt stubs; it holds no privileged instruction at
  * any byte offset (bhdomains checks at load), above all no MOV to CR3: a
  * domain that could load a CR3 of its own making before a VMFUNC out
  * would choose what the kernel view's next fetches and loads translate
- * to.  The kernel gate page (.text.bh_vmf_kgate) is mapped in every
+ * to.  The kernel gate page is mapped in every
  * domain's page table but absent from every domain view: the CR3 and IDT
  * loads, the GS check, the per-CPU state, all run there, in the kernel
  * view only.  A crossing jumps from one page to the other; a domain that
  * jumps to the kernel page's code faults on the fetch.
  */
-	.pushsection .text.bh_vmf_gate, "ax"
+	.pushsection .kprobes.text, "ax"
 	.balign 4096
 	.globl bh_vmf_gate_start
 bh_vmf_gate_start:
@@ -226,12 +238,13 @@ bh_vmf_gate_start:
  */
 SYM_CODE_START_LOCAL(bh_vmf_in)
 	UNWIND_HINT_UNDEFINED
-	xorl	%eax, %eax
+1:	xorl	%eax, %eax
 	movl	$BH_VMF_SLOT, %ecx
 	BH_GATE_SITE vmf_enter
 	vmfunc
+	/* a jump here with ECX = 0 lands in the kernel view: go round */
 	cmpl	$BH_VMF_SLOT, %ecx
-	jne	.Lvmf_bad_enter
+	jne	1b
 	/*
 	 * domain view: its stack, nothing of the kernel in registers (EAX is
 	 * 0 and ECX the slot from the VMFUNC; r10 = fn, r11 = its RSP)
@@ -260,9 +273,6 @@ SYM_CODE_START_LOCAL(bh_vmf_in)
 	testl	%ecx, %ecx
 	jnz	2b
 	jmp	bh_vmf_k_return
-	/* a forged entry index: never run on in an unknown view */
-.Lvmf_bad_enter:
-	ud2
 SYM_CODE_END(bh_vmf_in)
 
 /*
@@ -293,20 +303,18 @@ SYM_FUNC_END(bh_vmf_out)
  */
 SYM_CODE_START_LOCAL(bh_vmf_out_back)
 	UNWIND_HINT_UNDEFINED
-	xorl	%eax, %eax
+1:	xorl	%eax, %eax
 	movl	$BH_VMF_SLOT, %ecx
 	BH_GATE_SITE vmf_back
 	vmfunc
 	cmpl	$BH_VMF_SLOT, %ecx
-	jne	.Lvmf_bad_back
+	jne	1b
 	xorl	%ecx, %ecx
 	movq	%r11, %rsp
 	xorl	%r11d, %r11d
 	movq	%r8, %rax
 	xorl	%r8d, %r8d
 	BH_VMF_TO_DOMAIN
-.Lvmf_bad_back:
-	ud2
 SYM_CODE_END(bh_vmf_out_back)
 
 /*
@@ -388,19 +396,17 @@ SYM_CODE_END(bh_vmf_irq_common)
 SYM_CODE_START_LOCAL(bh_vmf_irq_back)
 	UNWIND_HINT_UNDEFINED
 	movq	%rax, %rsp
-	xorl	%eax, %eax
+1:	xorl	%eax, %eax
 	movl	$BH_VMF_SLOT, %ecx
 	BH_GATE_SITE vmf_irq_back
 	vmfunc
 	cmpl	$BH_VMF_SLOT, %ecx
-	jne	.Lvmf_bad_irq_back
+	jne	1b
 	popq	%rdx
 	popq	%rcx
 	popq	%rax
 	addq	$8, %rsp
 	iretq
-.Lvmf_bad_irq_back:
-	ud2
 SYM_CODE_END(bh_vmf_irq_back)
 
 	.balign 4096, 0xcc
@@ -408,7 +414,7 @@ SYM_CODE_END(bh_vmf_irq_back)
 bh_vmf_gate_end:
 	.popsection
 
-	.pushsection .text.bh_vmf_kgate, "ax"
+	.pushsection .kprobes.text, "ax"
 	.balign 4096
 	.globl bh_vmf_kgate_start
 bh_vmf_kgate_start:
@@ -707,6 +713,49 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 .Lvmf_bad_irq:
 	ud2
 SYM_CODE_END(bh_vmf_k_irq)
+
+/*
+ * The #DB gate of bh_vmf_idtr, on the kernel's #DB IST stack.  In a domain
+ * view its delivery faults (that stack is absent there): the domain's
+ * fault, through the minivisor.  So it runs only in the kernel view under
+ * the domains' IDT: in a window of the gate, where the domain's RFLAGS
+ * and registers may be live (an IRETQ with TF set to a VMFUNC of the gate
+ * page into the kernel view traps right after it), or a kernel breakpoint
+ * on the gate's own data.  Either way the domain live on this CPU is
+ * stopped: the kernel's CR3, IDT and GS base, CR0.TS clear, then
+ * bh_vmf_trap on the kernel stack below the live entry's saved RSP, then
+ * bh_vmf_unwind.  The registers it came with are not needed again.
+ */
+SYM_CODE_START(bh_vmf_db)
+	UNWIND_HINT_IRET_REGS
+	ENDBR
+	BH_VMF_CPU_STATE %rdx
+	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
+	movq	%rax, %cr3
+	clts
+	lidt	bh_vmf_kernel_idtr(%rip)
+	movq	BH_VMF_DEPTH(%rdx), %rcx
+	testq	%rcx, %rcx
+	jz	.Lvmf_bad_db
+	BH_VMF_CHECK_GS %rdx, %rax
+	movq	%rsp, %rsi
+	movq	BH_VMF_KERNEL_RSP - 8(%rdx, %rcx, 8), %rsp
+	andq	$-16, %rsp
+	UNWIND_HINT_EMPTY
+	pushq	%rdx
+	pushq	%rdx
+	movq	%rdx, %rdi
+	/* the domain's DF and AC may be live (the delivery keeps them) */
+	pushq	$X86_EFLAGS_FIXED
+	popfq
+	call	bh_vmf_trap
+	popq	%rdx
+	popq	%rdx
+	jmp	bh_vmf_unwind
+	/* no live entry on this CPU: not the domains' IDT's window */
+.Lvmf_bad_db:
+	ud2
+SYM_CODE_END(bh_vmf_db)
 
 /*
  * The NMI gate of bh_vmf_idtr (vmfunc_gate.h, "Page tables"), on the

@@ -110,11 +110,28 @@ struct bh_vmf_cpu {
 extern const char bh_vmf_nmi[];
 
 /*
+ * #DB of bh_vmf_idtr (the kernel's #DB IST): bh_vmf_db.  A domain view
+ * cannot take it (the IST stack is absent there: the delivery faults, a
+ * fault of the domain).  In the kernel view under bh_vmf_idtr it is a
+ * trap in a window of the gate: a domain's IRETQ with TF set to a VMFUNC
+ * of the gate page into the kernel view traps right after that VMFUNC,
+ * with the domain's RSP, page table and registers still live (the
+ * kernel's #DB handler must not run there).  bh_vmf_db loads the kernel's
+ * CR3, IDT and GS base, moves below the live entry's saved RSP and calls
+ * bh_vmf_trap (kernel view, IF = 0), which reports and kills the domain
+ * live on the CPU and sets st->killed; then the entry unwinds (-EFAULT).
+ * frame: the IRET frame the trap pushed (RIP first).
+ */
+extern const char bh_vmf_db[];
+void bh_vmf_trap(struct bh_vmf_cpu *st, const u64 *frame);
+
+/*
  * Exitless interrupts.  While a domain runs, IDTR holds bh_vmf_idtr: the
  * kernel's vectors 0-31 (an exception in the domain view reaches kernel
  * text, which is not executable there: an EPT violation, a fault of the
  * domain; an NMI's delivery faults the same way and the minivisor holds
- * it for the kernel: minivisor/hypercall.h) and, for 32-255, stubs in
+ * it for the kernel: minivisor/hypercall.h; #DB and NMI have gates of
+ * their own for the kernel view, above) and, for 32-255, stubs in
  * the gate page.  An interrupt in the domain is delivered with no VM
  * exit on IST BH_VMF_IST: the domain's IST area for this CPU (the top of
  * its stack for the CPU; bhdomains points the TSS slot at it when the

@@ -28,6 +28,25 @@ l=$(dmesg | grep 'bhdomains: shared gate page: .* no privileged instruction at a
 [ -n "$l" ] && ktap_ok gate_page_no_privileged ||
 	ktap_fail gate_page_no_privileged "no load-time check line in dmesg"
 
+# no kprobe on the gate pages (an int3 there would run in a domain view,
+# or in the kernel view on a domain's page table); the module's other
+# functions take one (the control)
+T=/sys/kernel/tracing/kprobe_events
+if echo 'p:bhprobe_ok bhdomains:bh_domain_call' >> $T 2>/dev/null; then
+	ktap_ok kprobe_on_bhdomains_works
+	echo '-:bhprobe_ok' >> $T
+	for s in bh_vmf_enter bh_vmf_k_return __bh_gate_site_vmf_exit bh_vmf_irq_stubs bh_vmf_db; do
+		if echo "p:bhprobe_gate bhdomains:$s" >> $T 2>/dev/null; then
+			echo '-:bhprobe_gate' >> $T
+			ktap_fail "kprobe_refused_$s" "a kprobe was put on $s"
+		else
+			ktap_ok "kprobe_refused_$s"
+		fi
+	done
+else
+	ktap_fail kprobe_on_bhdomains_works "no kprobe on bh_domain_call: $(cat $T 2>&1 | head -1)"
+fi
+
 # the load-time scan: refuse_case TEST MODULE PATTERN (of its dmesg line)
 refuse_case() {
 	if insmod $M/$2.ko 2>/dev/null; then
@@ -111,6 +130,7 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	exception_ud exception 6 \(#UD\) raised by domain code
 	exception_de exception 0 \(#DE\) raised by domain code
 	exception_pf exception 14 \(#PF\) raised by domain code at bhtest_dom_load.*: read of 0x0, mapped nowhere in the kernel
+	syscall execute of entry_SYSCALL_64\+0x0/.* denied by EPT: a SYSCALL \(the kernel's entry, not a gate\)
 	fpu_sse exception 7 \(#NM\) raised by domain code at bhtest_dom_sse
 	fpu_x87 exception 7 \(#NM\) raised by domain code at bhtest_dom_x87
 	irq_ist_unusable exception 14 \(#PF\) raised by domain code at bhtest_dom_spin.*: write of 0xff8, mapped nowhere in the kernel
@@ -147,6 +167,26 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	ktap_dmesg fault_reported_exception_bad_rsp_kernel \
 		"bhdomains: domain bhfault cpu [0-9]+: stopped at rip bhtest_dom_ud_rsp\+0x3.* \(rsp 0xffff[0-9a-f]+, view [0-9]+\): write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT, while delivering vector 6" \
 		"no dmesg line for the #UD with RSP on a kernel page"
+	# out of ring 0 by SYSRET or IRETQ to the user's selectors: the next
+	# fetch (a supervisor page at CPL 3) is a #PF whose frame goes to
+	# TSS.RSP0, kernel memory absent from the view
+	for c in sysret iret; do
+		ktap_dmesg "fault_reported_${c}_cpl3" \
+			"bhdomains: domain bhfault cpu [0-9]+: stopped at rip bhtest_dom_$c\+0x[0-9a-f]+/.* \(rsp 0x[0-9a-f]+, view [0-9]+\): write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT, while delivering vector 14, at CPL 3 \(it left ring 0: SYSRET or IRET\)" \
+			"no dmesg line for the domain at CPL 3 after bhtest_dom_$c"
+	done
+	# TF set in the domain's own code: the trap's delivery onto the
+	# kernel's #DB stack, absent from the view
+	ktap_dmesg fault_reported_single_step_in_domain \
+		"bhdomains: domain bhfault cpu [0-9]+: stopped at rip bhtest_dom_single_step\+0x[0-9a-f]+/.*: write of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT, while delivering vector 1$" \
+		"no dmesg line for the single-step trap in the domain view"
+	# an IRETQ with TF to a VMFUNC of the gate into the kernel view: the
+	# trap right after it stops the domain (not the kernel's #DB handler)
+	for v in exit out yield irq; do
+		ktap_dmesg "fault_reported_single_step_$v" \
+			"bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]+: single-step trap \(#DB, DR6 0x[0-9a-f]+\) at __bh_gate_site_vmf_$v\+0x3/0x[0-9a-f]+ \[bhdomains\], in the gate's kernel view \(an IRETQ with TF set to a VMFUNC of the gate page\): domain dead" \
+			"no dmesg line for the single-step trap after the gate's VMFUNC vmf_$v"
+	done
 	ktap_dmesg fault_reported_forged_int \
 		"bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]*[1-9a-f][0-9a-f]*: entered the interrupt stub of vector 0xfd, which the CPU did not deliver: domain dead" \
 		"no dmesg line for INT 0xfd"
