@@ -903,6 +903,78 @@ static long forged_vmfunc(const void *fn, unsigned long site, long *after,
 }
 
 /*
+ * A domain that jumps to the way back's VMFUNC past the CLI before it,
+ * with IF = 1 and RSP on a kernel page: an interrupt after the gate's
+ * kernel side loads the kernel's IDT and before it takes RSP from the
+ * saved slot would run the kernel's handler on that page (its frame
+ * written there).  The local APIC timer (one-shot, divide by 1), its
+ * count moved one step at a time across the crossing (under Bochs the
+ * timer and the TSC count instructions), makes the interrupt land at
+ * each instruction of that window in turn.  The page must stay intact;
+ * an interrupt that lands before the kernel's IDT (the domains' stubs,
+ * which go back into the domain view at code it cannot run there) stops
+ * the domain, and a fresh one takes its place.  Linux's own timer event
+ * comes early meanwhile and is programmed again.
+ */
+static void exit_irqs_on_case(unsigned long site)
+{
+	u8 *kp = (u8 *)__get_free_page(GFP_KERNEL), *changed = NULL;
+	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
+	struct bh_domain *d = ERR_PTR(-ENOMEM);
+	unsigned int n, deaths = 0, tried = 0;
+	unsigned long flags;
+	u32 lvtt, tdcr;
+	long v;
+
+	lvtt = apic_read(APIC_LVTT);
+	if (!kp || !page || (lvtt & (APIC_LVT_MASKED | APIC_LVT_TIMER_PERIODIC |
+				    APIC_LVT_TIMER_TSCDEADLINE))) {
+		check(false, "forged_exit_irqs_on_kernel_page_intact",
+		      "no page, or the local APIC timer not one-shot; LVTT", lvtt);
+		goto out;
+	}
+	memset(kp, 0x5a, PAGE_SIZE);
+	for (n = 1; n <= 1500 && !changed; n++) {
+		if (IS_ERR(d)) {
+			d = fault_domain(page);
+			if (IS_ERR(d))
+				break;
+		}
+		get_cpu();
+		local_irq_save(flags);
+		tdcr = apic_read(APIC_TDCR);
+		apic_write(APIC_TDCR, APIC_TDR_DIV_1);
+		apic_write(APIC_TMICT, n);
+		local_irq_restore(flags);
+		v = bh_domain_call(d, bhtest_dom_exit_irqs_on, site,
+				   (unsigned long)kp + PAGE_SIZE - 256, 0);
+		local_irq_save(flags);
+		apic_write(APIC_TDCR, tdcr);
+		local_irq_restore(flags);
+		put_cpu();
+		tried++;
+		if (v == -EIO) {
+			deaths++;
+			bh_domain_destroy(d);
+			d = ERR_PTR(-EIO);
+			memset(page, 0, PAGE_SIZE);
+		}
+		changed = memchr_inv(kp, 0x5a, PAGE_SIZE);
+	}
+	check(!changed && deaths, "forged_exit_irqs_on_kernel_page_intact",
+	      changed ? "kernel page written at offset" :
+	      "no interrupt landed in the window; counts tried",
+	      changed ? changed - kp : tried);
+	pr_info("bhdom: # %u timer counts across the forged way back: %u domains stopped by an interrupt before the kernel's IDT, kernel page %s\n",
+		tried, deaths, changed ? "WRITTEN" : "intact");
+out:
+	if (!IS_ERR(d))
+		bh_domain_destroy(d);
+	free_page((unsigned long)page);
+	free_page((unsigned long)kp);
+}
+
+/*
  * Into the kernel view through a VMFUNC of the gate page with the kernel
  * view's index, with the domain's RSP, page table and IDT live there.  At
  * a VMFUNC into the domain (entry, back from a call-out, back from an
@@ -950,6 +1022,7 @@ static void gate_vmfunc_cases(void)
 		fault_case_n(out[i].name, out[i].fn, at[out[i].site], 0, 0);
 	/* in the domain view the #DB's IST stack is absent: a fault */
 	fault_case("single_step_in_domain", bhtest_dom_single_step, 0, 0);
+	exit_irqs_on_case(at[GV_EXIT]);
 }
 
 static void fault_cases(void)

@@ -45,6 +45,7 @@ long bhtest_dom_iret(void);
 long bhtest_dom_vmfunc_at(unsigned long target);
 long bhtest_dom_vmfunc_tf(unsigned long target);
 long bhtest_dom_single_step(void);
+long bhtest_dom_exit_irqs_on(unsigned long target, unsigned long rsp);
 long bhtest_dom_vmfunc_back(unsigned long target);
 long bhtest_dom_vmfunc_iret(unsigned long target);
 long bhtest_dom_div0(void);

@@ -376,6 +376,21 @@ SYM_FUNC_START(bhtest_dom_vmfunc_at)
 	ret
 SYM_FUNC_END(bhtest_dom_vmfunc_at)
 
+/*
+ * long dom_exit_irqs_on(target, rsp): IF = 1, RSP = rsp, EAX = ECX = 0
+ * and a jump to target, the VMFUNC of the way back, past the CLI before
+ * it: the kernel side starts with the domain's IF and RSP.
+ */
+SYM_FUNC_START(bhtest_dom_exit_irqs_on)
+	pushq	$(X86_EFLAGS_FIXED | X86_EFLAGS_IF)
+	popfq
+	movq	%rsi, %rsp
+	xorl	%eax, %eax
+	xorl	%ecx, %ecx
+	ANNOTATE_RETPOLINE_SAFE
+	jmp	*%rdi
+SYM_FUNC_END(bhtest_dom_exit_irqs_on)
+
 /* TF set in the domain: a single-step trap in its own view */
 SYM_FUNC_START(bhtest_dom_single_step)
 	pushfq

@@ -44,6 +44,14 @@
  *     interrupts are exitless, see bh_vmf_irq_common); every way back
  *     into the kernel view starts with CLI (or IF = 0 from delivery) and
  *     loads the kernel's IDT; RFLAGS is restored from the kernel stack.
+ *     Every kernel side (return, call-out, yield, interrupt) starts
+ *     with CLI again, before the kernel's IDT: a domain can jump to a
+ *     VMFUNC past the CLI of its side, and an interrupt taken under the
+ *     kernel's IDT before RSP comes from the saved slot would run the
+ *     kernel's handler on the domain's RSP (wherever it pointed: its
+ *     frame written there) with the domain's GS base.  Under
+ *     bh_vmf_idtr an interrupt goes through the stubs and the IST,
+ *     whatever IF is.
  *   - GS base is compared with the kernel's and put back (a domain can
  *     SWAPGS or WRGSBASE without an exit): st->bad_seg; FS base with the
  *     user task's on the way back (a segment load changes it).
@@ -459,12 +467,20 @@ SYM_FUNC_START(bh_vmf_enter)
 SYM_FUNC_END(bh_vmf_enter)
 
 /*
- * Back from the domain (bh_vmf_in): kernel view, the domain's CR3, IF = 0,
- * r8 = the domain's result.  This CPU's state from TSC_AUX, the kernel's
- * CR3 and IDT, RSP from the saved slot, then bh_vmf_enter's caller.
+ * Back from the domain (bh_vmf_in): kernel view, the domain's CR3, IF = 0
+ * (or 1 after a jump past the CLI: the CLI below), r8 = the domain's
+ * result.  This CPU's state from TSC_AUX, the kernel's CR3 and IDT, RSP
+ * from the saved slot, then bh_vmf_enter's caller.
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_return)
 	UNWIND_HINT_UNDEFINED
+	/*
+	 * IF = 0 before the kernel's IDT: a domain that jumps to the VMFUNC
+	 * past the CLI of its side comes here with IF = 1, and a kernel
+	 * handler would run on its RSP, with its GS base (every kernel side
+	 * of the gate starts so)
+	 */
+	cli
 	BH_VMF_CPU_STATE %rdx
 .Lvmf_k_return_st:
 	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
@@ -496,6 +512,8 @@ SYM_CODE_END(bh_vmf_k_return)
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_out)
 	UNWIND_HINT_UNDEFINED
+	/* IF = 0 before the kernel's IDT (as in bh_vmf_k_return) */
+	cli
 	/* this CPU's state, the kernel's CR3 and IDT, a live entry */
 	BH_VMF_CPU_STATE %rbx
 	movq	BH_VMF_KERNEL_CR3(%rbx), %rax
@@ -575,6 +593,7 @@ SYM_CODE_END(bh_vmf_k_out)
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_yield)
 	UNWIND_HINT_UNDEFINED
+	cli
 	BH_VMF_CPU_STATE %rdx
 	movq	%r11, BH_VMF_YIELD_RSP(%rdx)
 	movq	%r10, BH_VMF_YIELD_IDX(%rdx)
@@ -599,6 +618,8 @@ SYM_CODE_END(bh_vmf_k_yield)
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	UNWIND_HINT_UNDEFINED
+	/* IF = 0 already after a delivery, not after a jump to the VMFUNC */
+	cli
 	/* this CPU's state from TSC_AUX, the kernel's CR3 */
 	BH_VMF_CPU_STATE %rdx
 	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
