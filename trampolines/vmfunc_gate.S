@@ -206,6 +206,23 @@
 .endm
 
 /*
+ * The start of a kernel side, kernel view, IF = 0, \st = this CPU's
+ * state: the kernel's CR3 (CR0.TS clear) and IDT, a live entry (\depth =
+ * st->depth, else a jump to \bad), GS base the kernel's.  \tmp is
+ * clobbered.
+ */
+.macro BH_VMF_KERNEL_SIDE st:req, depth:req, tmp:req, bad:req
+	movq	BH_VMF_KERNEL_CR3(\st), \tmp
+	movq	\tmp, %cr3
+	clts
+	lidt	bh_vmf_kernel_idtr(%rip)
+	movq	BH_VMF_DEPTH(\st), \depth
+	testq	\depth, \depth
+	jz	\bad
+	BH_VMF_CHECK_GS \st, \tmp
+.endm
+
+/*
  * Kernel view, the domain's CR3 just loaded: CR0.TS for the domain (its
  * x87/SSE/AVX instructions fault with #NM; vmfunc_gate.h).  The kernel's
  * side clears it with CLTS just after its own CR3 load, so TS is set in
@@ -483,14 +500,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_return)
 	cli
 	BH_VMF_CPU_STATE %rdx
 .Lvmf_k_return_st:
-	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
-	movq	%rax, %cr3
-	clts
-	lidt	bh_vmf_kernel_idtr(%rip)
-	movq	BH_VMF_DEPTH(%rdx), %rax
-	testq	%rax, %rax
-	jz	.Lvmf_bad_return
-	BH_VMF_CHECK_GS %rdx, %rcx
+	BH_VMF_KERNEL_SIDE %rdx, %rax, %rcx, .Lvmf_bad_return
 	BH_VMF_CHECK_FS %rdx, %rcx
 	decq	%rax
 	movq	%rax, BH_VMF_DEPTH(%rdx)
@@ -516,14 +526,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_out)
 	cli
 	/* this CPU's state, the kernel's CR3 and IDT, a live entry */
 	BH_VMF_CPU_STATE %rbx
-	movq	BH_VMF_KERNEL_CR3(%rbx), %rax
-	movq	%rax, %cr3
-	clts
-	lidt	bh_vmf_kernel_idtr(%rip)
-	movq	BH_VMF_DEPTH(%rbx), %rax
-	testq	%rax, %rax
-	jz	.Lvmf_bad_out
-	BH_VMF_CHECK_GS %rbx, %rcx
+	BH_VMF_KERNEL_SIDE %rbx, %rax, %rcx, .Lvmf_bad_out
 	movq	BH_VMF_KERNEL_RSP - 8(%rbx, %rax, 8), %rsp
 	pushq	BH_VMF_DOMAIN_RSP(%rbx)
 	pushq	BH_VMF_DOMAIN_FLAGS(%rbx)
@@ -751,14 +754,7 @@ SYM_CODE_START(bh_vmf_db)
 	UNWIND_HINT_IRET_REGS
 	ENDBR
 	BH_VMF_CPU_STATE %rdx
-	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
-	movq	%rax, %cr3
-	clts
-	lidt	bh_vmf_kernel_idtr(%rip)
-	movq	BH_VMF_DEPTH(%rdx), %rcx
-	testq	%rcx, %rcx
-	jz	.Lvmf_bad_db
-	BH_VMF_CHECK_GS %rdx, %rax
+	BH_VMF_KERNEL_SIDE %rdx, %rcx, %rax, .Lvmf_bad_db
 	movq	%rsp, %rsi
 	movq	BH_VMF_KERNEL_RSP - 8(%rdx, %rcx, 8), %rsp
 	andq	$-16, %rsp
