@@ -486,6 +486,23 @@ static struct bh_domain *fault_domain(u64 *page)
 	return d;
 }
 
+/*
+ * A fresh fault domain on a zeroed page of its own (*page); NULL, with
+ * the check named t failed and nothing left allocated, if there is none.
+ */
+static struct bh_domain *fault_domain_new(u64 **page, const char *t)
+{
+	struct bh_domain *d;
+
+	*page = (u64 *)get_zeroed_page(GFP_KERNEL);
+	d = *page ? fault_domain(*page) : ERR_PTR(-ENOMEM);
+	if (!IS_ERR(d))
+		return d;
+	check(false, t, "no domain", PTR_ERR(d));
+	free_page((unsigned long)*page);
+	return NULL;
+}
+
 static long fault_nested_cb(unsigned long a, unsigned long b,
 			    unsigned long c)
 {
@@ -522,18 +539,14 @@ static void fault_case_n(const char *name, const void *fn, unsigned long a0,
 			 unsigned long a1, u64 exits)
 {
 	struct bh_domain *d;
-	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
-	u64 f0, f1;
+	u64 *page, f0, f1;
 	long v, v2;
 	char t[64];
 
-	d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
-	if (IS_ERR(d)) {
-		snprintf(t, sizeof(t), "%s_stopped", name);
-		check(false, t, "no domain", PTR_ERR(d));
-		free_page((unsigned long)page);
+	snprintf(t, sizeof(t), "%s_stopped", name);
+	d = fault_domain_new(&page, t);
+	if (!d)
 		return;
-	}
 	the_domain = d;
 	get_cpu();
 	f0 = domain_faults_here();
@@ -641,21 +654,17 @@ static u32 isr_bits(void)
  */
 static void irq_on_ist_case(const char *name, unsigned long rsp)
 {
-	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
 	struct bh_domain *d;
 	unsigned int t0, t1;
 	int cpu;
-	u64 i0, i1;
+	u64 *page, i0, i1;
 	long v, v2;
 	char t[64];
 
-	d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
 	snprintf(t, sizeof(t), "%s_returned", name);
-	if (IS_ERR(d)) {
-		check(false, t, "no domain", PTR_ERR(d));
-		free_page((unsigned long)page);
+	d = fault_domain_new(&page, t);
+	if (!d)
 		return;
-	}
 	cpu = get_cpu();
 	i0 = bh_domain_irqs(cpu);
 	t0 = this_cpu_read(irq_stat.apic_timer_irqs);
@@ -710,19 +719,14 @@ static void check_released(const char *name, u32 isr)
  */
 static void irq_ist_unusable(void)
 {
-	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
 	struct bh_domain *d;
-	u64 f0, f1, ist;
+	u64 *page, f0, f1, ist;
 	long v, v2;
 	u32 isr;
 
-	d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
-	if (IS_ERR(d)) {
-		check(false, "irq_ist_unusable_stopped", "no domain",
-		      PTR_ERR(d));
-		free_page((unsigned long)page);
+	d = fault_domain_new(&page, "irq_ist_unusable_stopped");
+	if (!d)
 		return;
-	}
 	/* the ISR read below on the CPU where the domain faulted */
 	migrate_disable();
 	/* the first call loads the view, which sets the IST slot */
@@ -774,18 +778,14 @@ static enum hrtimer_restart hn_fn(struct hrtimer *t)
 
 static void irq_nested_hardirq_then_fault(void)
 {
-	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
 	struct bh_domain *d;
-	u64 ist;
+	u64 *page, ist;
 	long v;
 	u32 isr;
 
-	d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
-	if (IS_ERR(d)) {
-		check(false, "hardirq_nested_stopped", "no domain", PTR_ERR(d));
-		free_page((unsigned long)page);
+	d = fault_domain_new(&page, "hardirq_nested_stopped");
+	if (!d)
 		return;
-	}
 	hn.d = d;
 	hn.ret = -1;
 	hn.ran = false;
@@ -822,19 +822,16 @@ static void irq_nested_hardirq_then_fault(void)
  */
 static void sti_with_irqs_off(void)
 {
-	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
 	struct bh_domain *d;
 	unsigned int t0, t1;
+	u64 *page;
 	bool off;
 	long v, v2;
 	u32 isr;
 
-	d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
-	if (IS_ERR(d)) {
-		check(false, "sti_irqs_off_stopped", "no domain", PTR_ERR(d));
-		free_page((unsigned long)page);
+	d = fault_domain_new(&page, "sti_irqs_off_stopped");
+	if (!d)
 		return;
-	}
 	local_irq_disable();
 	t0 = this_cpu_read(irq_stat.apic_timer_irqs);
 	/* long enough for a timer interrupt (about 0.4 s under Bochs) */
@@ -878,28 +875,28 @@ static int gate_vmfuncs(unsigned long *at)
 	return n;
 }
 
-/* fn(site) in a fresh domain: its result, faults counted, a call after */
-static long forged_vmfunc(const void *fn, unsigned long site, long *after,
-			  u64 *faults)
+/*
+ * fn(site) in a fresh domain: its result, faults counted, a call after.
+ * False (check t failed) if there was no domain.
+ */
+static bool forged_vmfunc(const void *fn, unsigned long site, const char *t,
+			  long *v, long *after, u64 *faults)
 {
-	u64 *page = (u64 *)get_zeroed_page(GFP_KERNEL);
-	struct bh_domain *d = page ? fault_domain(page) : ERR_PTR(-ENOMEM);
-	long v = -ENOMEM;
-	u64 f0;
+	struct bh_domain *d;
+	u64 *page, f0;
 
-	*after = -ENOMEM;
-	*faults = 0;
-	if (!IS_ERR(d)) {
-		get_cpu();
-		f0 = domain_faults_here();
-		v = bh_domain_call(d, fn, site, 0, 0);
-		*faults = domain_faults_here() - f0;
-		*after = bh_domain_call(d, bhtest_dom_add, 1, 20, 300);
-		put_cpu();
-		bh_domain_destroy(d);
-	}
+	d = fault_domain_new(&page, t);
+	if (!d)
+		return false;
+	get_cpu();
+	f0 = domain_faults_here();
+	*v = bh_domain_call(d, fn, site, 0, 0);
+	*faults = domain_faults_here() - f0;
+	*after = bh_domain_call(d, bhtest_dom_add, 1, 20, 300);
+	put_cpu();
+	bh_domain_destroy(d);
 	free_page((unsigned long)page);
-	return v;
+	return true;
 }
 
 /*
@@ -1011,8 +1008,9 @@ static void gate_vmfunc_cases(void)
 	if (n != GV_NR)
 		return;
 	for (i = 0; i < ARRAY_SIZE(in); i++) {
-		v = forged_vmfunc(in[i].fn, at[in[i].site], &after, &f);
 		snprintf(t, sizeof(t), "%s_stays_in_domain", in[i].name);
+		if (!forged_vmfunc(in[i].fn, at[in[i].site], t, &v, &after, &f))
+			continue;
 		check(v == 0xf0 && !f, t, v != 0xf0 ? "call returned" :
 		      "faults counted", v != 0xf0 ? v : (long)f);
 		snprintf(t, sizeof(t), "%s_domain_fine", in[i].name);

@@ -136,17 +136,25 @@ static struct bh_vmf_cpu *bh_states;
 /* the domain whose view sits in EPTP slot BH_VMF_SLOT of each CPU */
 static struct bh_domain *bh_loaded[BH_VMF_MAX_CPUS];
 /*
- * CPU hotplug.  bh_cpus: the CPUs whose views every domain has, where
- * view changes go (under bh_lock).  bh_cpu_ok: the CPUs a domain may be
- * entered on (their views in step with the map, the minivisor's fault
- * entry set); written under bh_lock by the CPU's own hotplug callbacks,
- * read without it on the CPU itself by the slow start of a crossing.
+ * CPU hotplug.  bh_cpus: the CPUs whose views every domain has (in step
+ * with the map, the minivisor's fault entry set), where view changes go;
+ * written under bh_lock by the CPU's own hotplug callbacks.
  */
 static struct cpumask bh_cpus;
-static bool bh_cpu_ok[BH_VMF_MAX_CPUS];
 static enum cpuhp_state bh_hp_state;
 /* debugfs hold_cpu: the CPU kept not ready for domains (-1: none) */
 static int bh_hold_cpu = -1;
+
+/*
+ * May a domain be entered on cpu: its views built and not held by the
+ * test knob.  Read without bh_lock (on the CPU itself by the slow start
+ * of a crossing and by the glue, by the watchdog for its buddy).
+ */
+static bool bh_cpu_ok(int cpu)
+{
+	return cpu < BH_VMF_MAX_CPUS && cpumask_test_cpu(cpu, &bh_cpus) &&
+	       cpu != READ_ONCE(bh_hold_cpu);
+}
 static u64 bh_ram_end;
 /* the IDT a domain runs under (vmfunc_gate.h, "Exitless interrupts") */
 struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
@@ -1013,7 +1021,7 @@ static noinline long bh_enter_prepare(struct bh_domain *d,
 		}
 		return 0;
 	}
-	if (unlikely(!READ_ONCE(bh_cpu_ok[cpu]))) {
+	if (unlikely(!bh_cpu_ok(cpu))) {
 		/* a task call waits for another CPU (-EAGAIN) */
 		if (!task_rsp)
 			pr_err_ratelimited(BH_NAME ": domain %s cpu %d: the CPU is coming online or going offline: call refused (-EIO)\n",
@@ -1218,7 +1226,7 @@ bool bh_domain_cpu_ready(void)
 {
 	int cpu = smp_processor_id();
 
-	return cpu < BH_VMF_MAX_CPUS && READ_ONCE(bh_cpu_ok[cpu]);
+	return bh_cpu_ok(cpu);
 }
 EXPORT_SYMBOL_GPL(bh_domain_cpu_ready);
 /* the call-out gate (vmfunc_gate.S), used by the isolated glue: exported
@@ -1456,7 +1464,7 @@ static void bh_wd_solo_update(void *unused)
 {
 	int me = smp_processor_id();
 
-	if (me < BH_VMF_MAX_CPUS && READ_ONCE(bh_cpu_ok[me]) &&
+	if (bh_cpu_ok(me) &&
 	    !READ_ONCE(bh_wd_stopping))
 		bh_wd_solo(me, bh_wd_next(me) == me ?
 			   READ_ONCE(bh_watchdog_ms) : 0);
@@ -1474,8 +1482,7 @@ static void bh_wd_tick(struct timer_list *t)
 
 	cpu = bh_wd_next(me);
 	bh_wd_solo_update(NULL);
-	if (limit && cpu != me && cpu < BH_VMF_MAX_CPUS &&
-	    READ_ONCE(bh_cpu_ok[cpu])) {
+	if (limit && cpu != me && bh_cpu_ok(cpu)) {
 		w = &bh_wd_buddy[cpu];
 		if (!READ_ONCE(bh_states[cpu].depth)) {
 			w->seen = false;
@@ -2062,7 +2069,6 @@ static int bh_fault_register(void)
 		if (ret)
 			return ret;
 		cpumask_set_cpu(cpu, &bh_cpus);
-		WRITE_ONCE(bh_cpu_ok[cpu], true);
 	}
 	return 0;
 }
@@ -2072,7 +2078,7 @@ static int bh_fault_register(void)
 /*
  * On the CPU itself, IF = 0: no domain in its EPTP slot, nothing in its
  * IST slot; a crossing here starts over in bh_enter_prepare, which
- * refuses it while bh_cpu_ok is false.
+ * refuses it while bh_cpu_ok() is false.
  */
 static void bh_cpu_reset_here(void *unused)
 {
@@ -2148,7 +2154,6 @@ static int bh_cpu_online(unsigned int cpu)
 	}
 	smp_call_function_single(cpu, bh_cpu_reset_here, NULL, 1);
 	cpumask_set_cpu(cpu, &bh_cpus);
-	WRITE_ONCE(bh_cpu_ok[cpu], (int)cpu != bh_hold_cpu);
 	mutex_unlock(&bh_lock);
 	pr_info(BH_NAME ": cpu %u online: the views of %u domains built, fault entry set\n",
 		cpu, n);
@@ -2173,7 +2178,6 @@ static int bh_cpu_offline(unsigned int cpu)
 	if (cpu >= BH_VMF_MAX_CPUS)
 		return 0;
 	mutex_lock(&bh_lock);
-	WRITE_ONCE(bh_cpu_ok[cpu], false);
 	cpumask_clear_cpu(cpu, &bh_cpus);
 	WARN_ON_ONCE(READ_ONCE(bh_states[cpu].depth));
 	smp_call_function_single(cpu, bh_cpu_reset_here, NULL, 1);
@@ -2363,11 +2367,7 @@ static ssize_t bh_hold_write(struct file *f, const char __user *ubuf,
 		mutex_unlock(&bh_lock);
 		return -ENODEV;
 	}
-	if (bh_hold_cpu >= 0 && cpumask_test_cpu(bh_hold_cpu, &bh_cpus))
-		WRITE_ONCE(bh_cpu_ok[bh_hold_cpu], true);
-	bh_hold_cpu = cpu;
-	if (cpu >= 0)
-		WRITE_ONCE(bh_cpu_ok[cpu], false);
+	WRITE_ONCE(bh_hold_cpu, cpu);
 	mutex_unlock(&bh_lock);
 	if (cpu >= 0)
 		pr_info(BH_NAME ": cpu %d held not ready for domains (debugfs hold_cpu)\n",
@@ -2510,7 +2510,6 @@ out:
 	bh_ist_release();
 	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
 	cpumask_clear(&bh_cpus);
-	memset(bh_cpu_ok, 0, sizeof(bh_cpu_ok));
 	kfree(bh_states);
 	vfree(bh_pages);
 	return ret;
