@@ -32,6 +32,7 @@
 #include <linux/timer.h>
 #include <linux/hrtimer.h>
 #include <asm/apic.h>
+#include <asm/desc.h>
 #include <asm/fsgsbase.h>
 #include <asm/nmi.h>
 #include <asm/hardirq.h>
@@ -427,6 +428,37 @@ static void other_domain_refused(struct bh_domain *d)
 		bh_domain_del_call(idx);
 	if (!IS_ERR(o))
 		bh_domain_destroy(o);
+}
+
+/*
+ * A call-out that enters its own domain again, which calls out again:
+ * entries nest until BH_VMF_MAX_DEPTH, where the next one is refused
+ * (-EBUSY, bh_domain_enter: the gate's slots end there); each level's
+ * dom_callout adds 1 on the way back.
+ */
+static struct bh_domain *deep_domain;
+static int deep_idx;
+
+static long callback_deeper(unsigned long a, unsigned long b, unsigned long c)
+{
+	return bh_domain_call(deep_domain, bhtest_dom_callout, deep_idx, 0, 0);
+}
+
+static void nesting_limit(struct bh_domain *d)
+{
+	long v;
+
+	deep_idx = bh_domain_add_call(callback_deeper);
+	v = deep_idx;
+	if (deep_idx >= 0) {
+		deep_domain = d;
+		v = bh_domain_call(d, bhtest_dom_callout, deep_idx, 0, 0);
+		bh_domain_del_call(deep_idx);
+	}
+	check(v == -EBUSY + BH_VMF_MAX_DEPTH, "nested_too_deep_refused", "got",
+	      v);
+	v = bh_domain_call(d, bhtest_dom_add, 1, 2, 3);
+	check(v == 6, "domain_fine_after_too_deep", "got", v);
 }
 
 struct on_cpu {
@@ -982,6 +1014,35 @@ out:
  * out of it, through an IRETQ with TF: the #DB right after the VMFUNC
  * must stop the domain, not run the kernel's #DB handler.
  */
+/*
+ * The IDT comes with the page table (vmfunc_gate.h, "Page tables"): at
+ * the address in IDTR the domain's table has the domains' IDT (the gate
+ * page's stub for a vector), the kernel's table the kernel's IDT.
+ * Without PTI the kernel's mapping there is global, and a global TLB
+ * entry would outlive the CR3 load into the domain: bhdomains takes the
+ * bit off while loaded (the nopti boots check it).
+ */
+static void idt_alias(struct bh_domain *d)
+{
+	unsigned long stub = (unsigned long)bh_vmf_irq_stubs +
+		(LOCAL_TIMER_VECTOR - BH_VMF_FIRST_IRQ) * BH_VMF_IRQ_STUB_SIZE;
+	struct desc_ptr idt;
+	unsigned int level;
+	pte_t *pte;
+	long v;
+
+	store_idt(&idt);
+	v = bh_domain_call(d, bhtest_dom_idt_gate, idt.address,
+			   LOCAL_TIMER_VECTOR, 0);
+	check(v == stub, "idt_in_domain_table_is_domains", "handler", v);
+	v = gate_offset(&((gate_desc *)idt.address)[LOCAL_TIMER_VECTOR]);
+	check(v && v != stub, "idt_in_kernel_table_is_kernels", "handler", v);
+	pte = lookup_address(idt.address, &level);
+	check(pte && !(pte_flags(*pte) & _PAGE_GLOBAL),
+	      "idt_mapping_not_global", "pte",
+	      pte ? (long)pte_val(*pte) : 0);
+}
+
 static void gate_vmfunc_cases(void)
 {
 	static const struct {
@@ -1222,9 +1283,11 @@ static int __init bhtest_dom_init(void)
 	      (long)page[0]);
 	pr_info(T "# round trips on cpu %d: %llu\n", raw_smp_processor_id(),
 		bh_domain_round_trips(raw_smp_processor_id()));
+	idt_alias(d);
 	every_cpu(d);
 	call_outs(d);
 	other_domain_refused(d);
+	nesting_limit(d);
 	irqs_in_domain(d);
 	irq_nested_in_domain(d, page);
 	nmis_in_domain(d);

@@ -15,6 +15,7 @@ extern const char bhtest_dom_page[], bhtest_dom_page_end[];
 long bhtest_dom_nop(void);
 long bhtest_dom_add(long a, long b, long c);
 long bhtest_dom_regs(void);
+long bhtest_dom_idt_gate(unsigned long idt, unsigned long vector);
 long bhtest_dom_clobber(void);
 long bhtest_dom_flags(void);
 long bhtest_dom_callout_flags(unsigned long idx);

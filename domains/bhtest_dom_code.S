@@ -34,13 +34,16 @@ SYM_FUNC_END(bhtest_dom_add)
 
 /*
  * 0 when the gate left nothing of the kernel's in a register: every GPR
- * but the arguments (rdi, rsi, rdx), fn (r10) and RSP is 0, except RCX =
- * the EPTP slot and r11 = the domain RSP the gate's call started from
+ * but the arguments (rdi, rsi, rdx), fn (r8) and RSP is 0, except RCX =
+ * the EPTP slot, r9 = the RFLAGS the domain started with (FIXED, maybe
+ * IF) and r11 = the domain RSP the gate's call started from
  */
 SYM_FUNC_START(bhtest_dom_regs)
 	orq	%rbx, %rax
 	orq	%rbp, %rax
-	orq	%r8, %rax
+	orq	%r10, %rax
+	andq	$~X86_EFLAGS_IF, %r9
+	xorq	$X86_EFLAGS_FIXED, %r9
 	orq	%r9, %rax
 	orq	%r12, %rax
 	orq	%r13, %rax
@@ -53,6 +56,25 @@ SYM_FUNC_START(bhtest_dom_regs)
 	orq	%r11, %rax
 	ret
 SYM_FUNC_END(bhtest_dom_regs)
+
+/*
+ * long dom_idt_gate(idt, vector): the handler of vector in the 16-byte
+ * gate at idt + vector * 16, read through the domain's own page table
+ * and view (what the CPU reads when it delivers vector in the domain)
+ */
+SYM_FUNC_START(bhtest_dom_idt_gate)
+	shlq	$4, %rsi
+	addq	%rsi, %rdi
+	movq	(%rdi), %rdx
+	movzwl	%dx, %eax		/* offset 15:0 */
+	shrq	$48, %rdx		/* offset 31:16 */
+	shlq	$16, %rdx
+	orq	%rdx, %rax
+	movl	8(%rdi), %edx		/* offset 63:32 */
+	shlq	$32, %rdx
+	orq	%rdx, %rax
+	ret
+SYM_FUNC_END(bhtest_dom_idt_gate)
 
 /* the domain trashes every callee-saved register and sets AC and DF */
 SYM_FUNC_START(bhtest_dom_clobber)
@@ -355,7 +377,7 @@ SYM_FUNC_END(bhtest_dom_iret)
 /*
  * Into a VMFUNC of the gate page with the kernel view's index, EAX = ECX
  * = 0.  dom_vmfunc_at: a jump to target, the entry's VMFUNC, with the
- * registers that gate code uses after it (r11 = RSP, r9 = RFLAGS, r10 =
+ * registers that gate code uses after it (r11 = RSP, r9 = RFLAGS, r8 =
  * the function, 1f): returns 0xf0 if that code went on in the domain
  * view.  dom_vmfunc_tf: an IRETQ to target with RFLAGS.TF set (the
  * single-step trap comes right after the VMFUNC, in the kernel view).
@@ -365,7 +387,7 @@ SYM_FUNC_END(bhtest_dom_iret)
  * domain view.
  */
 SYM_FUNC_START(bhtest_dom_vmfunc_at)
-	leaq	1f(%rip), %r10
+	leaq	1f(%rip), %r8
 	movq	%rsp, %r11
 	movl	$X86_EFLAGS_FIXED, %r9d
 	xorl	%eax, %eax

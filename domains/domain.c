@@ -156,12 +156,14 @@ static bool bh_cpu_ok(int cpu)
 	       cpu != READ_ONCE(bh_hold_cpu);
 }
 static u64 bh_ram_end;
-/* the IDT a domain runs under (vmfunc_gate.h, "Exitless interrupts") */
-struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
 u64 bh_vmf_irq_target[256];
 static u64 bh_nmis_seen[BH_VMF_MAX_CPUS], bh_nmis_raised[BH_VMF_MAX_CPUS];
 /* yields served by bh_domain_call_task, all domains, since load */
 static atomic_t bh_task_calls_total;
+/*
+ * The IDT a domain runs under (vmfunc_gate.h, "Exitless interrupts"),
+ * mapped by every domain table where IDTR points (bh_idt_alias_claim)
+ */
 static gate_desc *bh_idt;
 /* CR4.PCIDE: CR3 loads carry a PCID and may skip the flush */
 static bool bh_pcide;
@@ -172,7 +174,7 @@ static u64 bh_lstar;
 /*
  * TSS IST slot BH_VMF_IST of cpu: the IST top of the domain in its EPTP
  * slot, 0 when none (vmfunc_gate.h, "Exitless interrupts").  Only the
- * stubs of bh_vmf_idtr use it; Linux leaves it 0.
+ * stubs of the domains' IDT use it; Linux leaves it 0.
  */
 static void bh_ist_set(int cpu, u64 top)
 {
@@ -489,6 +491,10 @@ static int bh_pt_build(struct bh_domain *d)
 	if (!ret)
 		ret = bh_pt_mirror(d, (unsigned long)bh_vmf_cpus,
 				   sizeof(bh_vmf_cpus));
+	/* where IDTR points, the domains' IDT (vmfunc_gate.h, "Page tables") */
+	if (!ret)
+		ret = bh_pt_map(&d->pt, CPU_ENTRY_AREA_RO_IDT, __pa(bh_idt),
+				PAGE_SIZE, BH_PT_4K);
 	d->cr3 = d->pt.root_pa | (bh_pcide ? BH_DOM_PCID : 0);
 	d->cr3_noflush = d->cr3 | bh_cr3_noflush;
 	return ret;
@@ -1019,6 +1025,12 @@ static noinline long bh_enter_prepare(struct bh_domain *d,
 					   bh_loaded[cpu] ? bh_loaded[cpu]->name : "?");
 			return -EBUSY;
 		}
+		/* the gate's kernel_rsp[] has a slot per level: not checked there */
+		if (st->depth >= BH_VMF_MAX_DEPTH) {
+			pr_err_ratelimited(BH_NAME ": domain %s cpu %d: an entry nested %d deep: refused (-EBUSY)\n",
+					   d->name, cpu, BH_VMF_MAX_DEPTH + 1);
+			return -EBUSY;
+		}
 		return 0;
 	}
 	if (unlikely(!bh_cpu_ok(cpu))) {
@@ -1187,7 +1199,7 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 	rec->kernel_cr3 = cr3;
 	st->kernel_cr3 = cr3 | bh_cr3_noflush;
 	st->domain_flags = X86_EFLAGS_FIXED | (flags & X86_EFLAGS_IF);
-	ret = bh_vmf_enter(a0, a1, a2, (unsigned long)fn, st);
+	ret = bh_vmf_enter(a0, a1, a2, st, (unsigned long)fn);
 	d->crossings[cpu]++;
 	/*
 	 * the next entries need no flush of the domain's PCID (the fast
@@ -1961,26 +1973,29 @@ struct bh_vmf_cpu *bh_domain_fault(struct mv_fault_record *rec)
  * the stub holds it; bh_domain_call raises it again), bh_vmf_db for #DB
  * (a trap in the gate's kernel view), the gate page's stubs for 32-255.
  * Read-only in every domain view.  Linux's IDT is the same on every CPU,
- * and so is this one.
+ * at the same address (CPU_ENTRY_AREA_RO_IDT, its read-only alias), and
+ * so is this one: every domain table maps it there (bh_pt_build).
  */
 static int bh_idt_build(void)
 {
+	struct desc_ptr kidt;
 	const gate_desc *k;
 	u64 spurious;
 	unsigned int v;
 	int cpu;
 
-	store_idt(&bh_vmf_kernel_idtr);
-	if (bh_vmf_kernel_idtr.size + 1 < 256 * sizeof(gate_desc)) {
-		pr_err(BH_NAME ": cpu %d: the kernel's IDT at %#lx has %u bytes, need 256 gates\n",
-		       raw_smp_processor_id(), bh_vmf_kernel_idtr.address,
-		       bh_vmf_kernel_idtr.size + 1);
+	store_idt(&kidt);
+	if (kidt.address != CPU_ENTRY_AREA_RO_IDT ||
+	    kidt.size + 1 != 256 * sizeof(gate_desc)) {
+		pr_err(BH_NAME ": cpu %d: the kernel's IDT is at %#lx, %u bytes; need %#lx (CPU_ENTRY_AREA_RO_IDT), 256 gates\n",
+		       raw_smp_processor_id(), kidt.address, kidt.size + 1,
+		       CPU_ENTRY_AREA_RO_IDT);
 		return -ENODEV;
 	}
 	bh_idt = (gate_desc *)get_zeroed_page(GFP_KERNEL);
 	if (!bh_idt)
 		return -ENOMEM;
-	k = (const gate_desc *)bh_vmf_kernel_idtr.address;
+	k = (const gate_desc *)kidt.address;
 	spurious = gate_offset(&k[SPURIOUS_APIC_VECTOR]);
 	for (v = 0; v < 256; v++) {
 		bh_idt[v] = k[v];
@@ -2007,9 +2022,54 @@ static int bh_idt_build(void)
 				  (v - BH_VMF_FIRST_IRQ) * BH_VMF_IRQ_STUB_SIZE,
 				  0, BH_VMF_IST, __KERNEL_CS);
 	}
-	bh_vmf_idtr.address = (unsigned long)bh_idt;
-	bh_vmf_idtr.size = 256 * sizeof(gate_desc) - 1;
 	return 0;
+}
+
+/*
+ * The kernel's PTE of CPU_ENTRY_AREA_RO_IDT, and whether it was global.
+ * A domain table maps that address to bh_idt; a global TLB entry of the
+ * kernel's mapping (no PTI: kernel mappings are global) would survive the
+ * CR3 load into the domain and leave the kernel's IDT live there (its
+ * handlers are not executable in a domain view: every interrupt would be
+ * a fault of the domain).  So the PTE is not global while bhdomains is
+ * loaded; the bit comes back at unload.  With PTI it is not global anyway.
+ */
+static pte_t *bh_idt_pte;
+static bool bh_idt_was_global;
+
+static void bh_flush_tlb_all(void *unused)
+{
+	__flush_tlb_all();
+}
+
+static int bh_idt_alias_claim(void)
+{
+	unsigned int level;
+	pte_t *pte = lookup_address(CPU_ENTRY_AREA_RO_IDT, &level);
+
+	if (!pte || level != PG_LEVEL_4K || !pte_present(*pte)) {
+		pr_err(BH_NAME ": cpu %d: no 4 KiB page maps the kernel's IDT at %#lx: not loading\n",
+		       raw_smp_processor_id(), CPU_ENTRY_AREA_RO_IDT);
+		return -ENODEV;
+	}
+	bh_idt_pte = pte;
+	if (!(pte_flags(*pte) & _PAGE_GLOBAL))
+		return 0;
+	set_pte(pte, pte_clear_flags(*pte, _PAGE_GLOBAL));
+	bh_idt_was_global = true;
+	on_each_cpu(bh_flush_tlb_all, NULL, 1);
+	pr_info(BH_NAME ": the kernel's IDT mapping at %#lx is not global while loaded (a domain's page table maps the domains' IDT there)\n",
+		CPU_ENTRY_AREA_RO_IDT);
+	return 0;
+}
+
+static void bh_idt_alias_release(void)
+{
+	if (!bh_idt_was_global)
+		return;
+	set_pte(bh_idt_pte, pte_set_flags(*bh_idt_pte, _PAGE_GLOBAL));
+	bh_idt_was_global = false;
+	on_each_cpu(bh_flush_tlb_all, NULL, 1);
 }
 
 /* the CPUs in bh_cpus lose the fault entry; every CPU's pages are freed */
@@ -2253,7 +2313,7 @@ u64 bh_domain_gate_ticks(struct bh_domain *d, const void *fn,
 	st->domain_flags = X86_EFLAGS_FIXED;
 	t0 = rdtsc_ordered();
 	for (i = 0; i < n; i++)
-		bh_vmf_enter(0, 0, 0, (unsigned long)fn, st);
+		bh_vmf_enter(0, 0, 0, st, (unsigned long)fn);
 	t1 = rdtsc_ordered();
 	d->crossings[cpu] += n;
 	bh_raise_deferred_nmis(cpu, st);
@@ -2474,6 +2534,8 @@ static int __init bh_domains_init(void)
 	if (ret)
 		goto out;
 	ret = bh_idt_build();
+	if (!ret)
+		ret = bh_idt_alias_claim();
 	if (ret)
 		goto out;
 	ret = bh_fault_register();
@@ -2505,6 +2567,7 @@ static int __init bh_domains_init(void)
 	return 0;
 out:
 	bh_fault_unregister();
+	bh_idt_alias_release();
 	cpus_read_unlock();
 	free_page((unsigned long)bh_idt);
 	bh_ist_release();
@@ -2523,6 +2586,7 @@ static void __exit bh_domains_exit(void)
 	cpuhp_remove_state_nocalls(bh_hp_state);
 	bh_wd_stop();
 	bh_fault_unregister();
+	bh_idt_alias_release();
 	bh_ist_release();
 	free_page((unsigned long)bh_idt);
 	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));

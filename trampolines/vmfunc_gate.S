@@ -32,7 +32,7 @@
  *     is an empty slot of the EPTP list: a VM exit, the domain's fault.
  *   - The one exception a domain can raise in the kernel view is a
  *     single-step trap: an IRETQ with TF set to a VMFUNC into the kernel
- *     view traps right after it.  #DB of bh_vmf_idtr is bh_vmf_db, which
+ *     view traps right after it.  #DB of the domains' IDT is bh_vmf_db, which
  *     stops the domain (in a domain view the #DB's IST stack is absent:
  *     its delivery faults, as before).
  *   - RSP after the exit comes only from the per-CPU saved slot, found by
@@ -40,18 +40,18 @@
  *   - depth == 0 on the return path (a domain jumping into the exit without
  *     an entry) stops at ud2 in the kernel view.
  *   - IF: the domain runs with st->domain_flags (the caller's IF, AC = DF
- *     = 0), under bh_vmf_idtr (its
- *     interrupts are exitless, see bh_vmf_irq_common); every way back
- *     into the kernel view starts with CLI (or IF = 0 from delivery) and
- *     loads the kernel's IDT; RFLAGS is restored from the kernel stack.
- *     Every kernel side (return, call-out, yield, interrupt) starts
- *     with CLI again, before the kernel's IDT: a domain can jump to a
- *     VMFUNC past the CLI of its side, and an interrupt taken under the
- *     kernel's IDT before RSP comes from the saved slot would run the
- *     kernel's handler on the domain's RSP (wherever it pointed: its
- *     frame written there) with the domain's GS base.  Under
- *     bh_vmf_idtr an interrupt goes through the stubs and the IST,
- *     whatever IF is.
+ *     = 0), under the domains' IDT (its interrupts are exitless, see
+ *     bh_vmf_irq_common); every way back into the kernel view starts with
+ *     CLI (or IF = 0 from delivery) and loads the kernel's CR3, which
+ *     brings the kernel's IDT (vmfunc_gate.h, "Page tables"); RFLAGS is
+ *     restored from the kernel stack.  Every kernel side (return,
+ *     call-out, yield, interrupt) starts with CLI again, before the
+ *     kernel's CR3: a domain can jump to a VMFUNC past the CLI of its
+ *     side, and an interrupt taken under the kernel's IDT before RSP
+ *     comes from the saved slot would run the kernel's handler on the
+ *     domain's RSP (wherever it pointed: its frame written there) with
+ *     the domain's GS base.  Under the domains' IDT an interrupt goes
+ *     through the stubs and the IST, whatever IF is.
  *   - GS base is compared with the kernel's and put back (a domain can
  *     SWAPGS or WRGSBASE without an exit): st->bad_seg; FS base with the
  *     user task's on the way back (a segment load changes it).
@@ -59,7 +59,8 @@
  *     fault (#NM) instead of touching the user task's registers.
  *   - every GPR that holds something of the kernel's is zeroed before the
  *     domain runs (into the domain and back from a call-out); RAX, ECX
- *     (the slot) and r11 (the domain's own RSP) need no zeroing there.
+ *     (the slot), r8 (fn), r9 (the domain's RFLAGS) and r11 (the domain's
+ *     own RSP) need no zeroing there.
  *     Coming back, the kernel gets the domain's leftovers in registers it
  *     treats as clobbered (vmfunc_gate.h).
  */
@@ -207,15 +208,14 @@
 
 /*
  * The start of a kernel side, kernel view, IF = 0, \st = this CPU's
- * state: the kernel's CR3 (CR0.TS clear) and IDT, a live entry (\depth =
- * st->depth, else a jump to \bad), GS base the kernel's.  \tmp is
- * clobbered.
+ * state: the kernel's CR3 (with it the kernel's IDT; CR0.TS clear), a
+ * live entry (\depth = st->depth, else a jump to \bad), GS base the
+ * kernel's.  \tmp is clobbered.
  */
 .macro BH_VMF_KERNEL_SIDE st:req, depth:req, tmp:req, bad:req
 	movq	BH_VMF_KERNEL_CR3(\st), \tmp
 	movq	\tmp, %cr3
 	clts
-	lidt	bh_vmf_kernel_idtr(%rip)
 	movq	BH_VMF_DEPTH(\st), \depth
 	testq	\depth, \depth
 	jz	\bad
@@ -245,8 +245,8 @@
  * domain that could load a CR3 of its own making before a VMFUNC out
  * would choose what the kernel view's next fetches and loads translate
  * to.  The kernel gate page is mapped in every
- * domain's page table but absent from every domain view: the CR3 and IDT
- * loads, the GS check, the per-CPU state, all run there, in the kernel
+ * domain's page table but absent from every domain view: the CR3 loads,
+ * the GS check, the per-CPU state, all run there, in the kernel
  * view only.  A crossing jumps from one page to the other; a domain that
  * jumps to the kernel page's code faults on the fetch.
  */
@@ -257,8 +257,8 @@ bh_vmf_gate_start:
 	ANNOTATE_NOENDBR	/* the page is mapped by its address, not called */
 
 /*
- * Into the domain, from bh_vmf_enter: kernel view, the domain's CR3 and
- * IDT loaded, IF = 0, r10 = fn, r11 = domain RSP, r9 = RFLAGS to run
+ * Into the domain, from bh_vmf_enter: kernel view, the domain's CR3 (so
+ * IDT) loaded, IF = 0, r8 = fn, r11 = domain RSP, r9 = RFLAGS to run
  * with, rdi/rsi/rdx = the arguments.
  */
 SYM_CODE_START_LOCAL(bh_vmf_in)
@@ -272,12 +272,13 @@ SYM_CODE_START_LOCAL(bh_vmf_in)
 	jne	1b
 	/*
 	 * domain view: its stack, nothing of the kernel in registers (EAX is
-	 * 0 and ECX the slot from the VMFUNC; r10 = fn, r11 = its RSP)
+	 * 0 and ECX the slot from the VMFUNC; r8 = fn, r9 = its RFLAGS, r11
+	 * = its RSP: all its own)
 	 */
 	movq	%r11, %rsp
 	xorl	%ebx, %ebx
 	xorl	%ebp, %ebp
-	xorl	%r8d, %r8d
+	xorl	%r10d, %r10d
 	xorl	%r12d, %r12d
 	xorl	%r13d, %r13d
 	xorl	%r14d, %r14d
@@ -285,9 +286,8 @@ SYM_CODE_START_LOCAL(bh_vmf_in)
 	/* RFLAGS = FIXED | the caller's IF: AC, DF, TF, IOPL all 0 */
 	pushq	%r9
 	popfq
-	xorl	%r9d, %r9d
 	ANNOTATE_RETPOLINE_SAFE
-	call	*%r10
+	call	*%r8
 	/* domain view (or a forged jump here): back to slot 0, IF = 0 */
 	cli
 	movq	%rax, %r8
@@ -381,7 +381,7 @@ SYM_CODE_START(bh_vmf_resume)
 SYM_CODE_END(bh_vmf_resume)
 
 /*
- * Exitless interrupts (vmfunc_gate.h): vectors 32-255 of bh_vmf_idtr.
+ * Exitless interrupts (vmfunc_gate.h): vectors 32-255 of the domains' IDT.
  * Entered in the domain view, IF = 0, on the domain's IST area for this
  * CPU (IST BH_VMF_IST), whatever RSP the domain had.
  */
@@ -446,7 +446,9 @@ bh_vmf_kgate_start:
 	ANNOTATE_NOENDBR	/* the page is mapped by its address, not called */
 
 /*
- * long bh_vmf_enter(a0 = rdi, a1 = rsi, a2 = rdx, fn = rcx, st = r8)
+ * long bh_vmf_enter(a0 = rdi, a1 = rsi, a2 = rdx, st = rcx, fn = r8):
+ * st in RCX, which the VMFUNC's index replaces; fn in r8, where the
+ * domain side calls it.
  */
 SYM_FUNC_START(bh_vmf_enter)
 	pushfq
@@ -457,19 +459,19 @@ SYM_FUNC_START(bh_vmf_enter)
 	pushq	%r14
 	pushq	%r15
 	cli
-	movq	BH_VMF_DEPTH(%r8), %rax
-	cmpq	$BH_VMF_MAX_DEPTH, %rax
-	jae	.Lvmf_busy
-	movq	%rsp, BH_VMF_KERNEL_RSP(%r8, %rax, 8)
-	incq	BH_VMF_DEPTH(%r8)
-	movq	BH_VMF_DOMAIN_RSP(%r8), %r11
-	movq	%rcx, %r10
+	/* depth < BH_VMF_MAX_DEPTH: the caller's check (vmfunc_gate.h) */
+	movq	BH_VMF_DEPTH(%rcx), %rax
+	movq	%rsp, BH_VMF_KERNEL_RSP(%rcx, %rax, 8)
+	incq	BH_VMF_DEPTH(%rcx)
+	movq	BH_VMF_DOMAIN_RSP(%rcx), %r11
 	/* the domain runs with st->domain_flags (IF: the caller's) */
-	movq	BH_VMF_DOMAIN_FLAGS(%r8), %r9
-	/* interrupts in the domain view go to the stubs (IF = 0 until then) */
-	lidt	bh_vmf_idtr(%rip)
-	/* the domain's page table, still in the kernel view (vmfunc_gate.h) */
-	movq	BH_VMF_DOMAIN_CR3(%r8), %rax
+	movq	BH_VMF_DOMAIN_FLAGS(%rcx), %r9
+	/*
+	 * the domain's page table, still in the kernel view, and with it the
+	 * domains' IDT: interrupts in the domain view go to the stubs (IF = 0
+	 * until then; vmfunc_gate.h, "Page tables")
+	 */
+	movq	BH_VMF_DOMAIN_CR3(%rcx), %rax
 	movq	%rax, %cr3
 	BH_VMF_FPU_OFF %rax
 	/*
@@ -478,33 +480,29 @@ SYM_FUNC_START(bh_vmf_enter)
 	 */
 	UNWIND_HINT_UNDEFINED
 	jmp	bh_vmf_in
-.Lvmf_busy:
-	movq	$-EBUSY, %rax
-	BH_VMF_TO_CALLER
 SYM_FUNC_END(bh_vmf_enter)
 
 /*
  * Back from the domain (bh_vmf_in): kernel view, the domain's CR3, IF = 0
  * (or 1 after a jump past the CLI: the CLI below), r8 = the domain's
- * result.  This CPU's state from TSC_AUX, the kernel's CR3 and IDT, RSP
+ * result.  This CPU's state from TSC_AUX, the kernel's CR3 (and IDT), RSP
  * from the saved slot, then bh_vmf_enter's caller.
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_return)
 	UNWIND_HINT_UNDEFINED
 	/*
-	 * IF = 0 before the kernel's IDT: a domain that jumps to the VMFUNC
-	 * past the CLI of its side comes here with IF = 1, and a kernel
-	 * handler would run on its RSP, with its GS base (every kernel side
-	 * of the gate starts so)
+	 * IF = 0 before the kernel's CR3 and IDT: a domain that jumps to the
+	 * VMFUNC past the CLI of its side comes here with IF = 1, and a
+	 * kernel handler would run on its RSP, with its GS base (every
+	 * kernel side of the gate starts so)
 	 */
 	cli
 	BH_VMF_CPU_STATE %rdx
 .Lvmf_k_return_st:
 	BH_VMF_KERNEL_SIDE %rdx, %rax, %rcx, .Lvmf_bad_return
 	BH_VMF_CHECK_FS %rdx, %rcx
-	decq	%rax
-	movq	%rax, BH_VMF_DEPTH(%rdx)
-	movq	BH_VMF_KERNEL_RSP(%rdx, %rax, 8), %rsp
+	decq	BH_VMF_DEPTH(%rdx)
+	movq	BH_VMF_KERNEL_RSP - 8(%rdx, %rax, 8), %rsp
 	/* RSP at bh_vmf_enter's saved r15: its frame from here on */
 	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
 		    sp_offset=BH_VMF_ENTER_FRAME
@@ -522,9 +520,9 @@ SYM_CODE_END(bh_vmf_k_return)
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_out)
 	UNWIND_HINT_UNDEFINED
-	/* IF = 0 before the kernel's IDT (as in bh_vmf_k_return) */
+	/* IF = 0 before the kernel's CR3 and IDT (as in bh_vmf_k_return) */
 	cli
-	/* this CPU's state, the kernel's CR3 and IDT, a live entry */
+	/* this CPU's state, the kernel's CR3 (and IDT), a live entry */
 	BH_VMF_CPU_STATE %rbx
 	BH_VMF_KERNEL_SIDE %rbx, %rax, %rcx, .Lvmf_bad_out
 	movq	BH_VMF_KERNEL_RSP - 8(%rbx, %rax, 8), %rsp
@@ -568,8 +566,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_out)
 	/* the domain died below us (a nested fault): do not go back in */
 	cmpq	$0, BH_VMF_KILLED(%rbx)
 	jne	.Lvmf_out_killed
-	/* back into the domain that is live on this CPU: its IDT, its table */
-	lidt	bh_vmf_idtr(%rip)
+	/* back into the domain that is live on this CPU: its table (and IDT) */
 	movq	BH_VMF_DOMAIN_CR3(%rbx), %rax
 	movq	%rax, %cr3
 	BH_VMF_FPU_OFF %rax
@@ -653,7 +650,6 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	movq	%rcx, BH_VMF_DOMAIN_RSP(%rdx)
 	incq	BH_VMF_IRQS(%rdx)
 	movzbl	3 * 8 + 3 * 8(%rsp), %ecx
-	lidt	bh_vmf_kernel_idtr(%rip)
 	/*
 	 * Delivered, or a jump into a stub with a frame the domain made?
 	 * bh_irq_check(vector, frame, st, rsp) asks the local APIC and
@@ -716,12 +712,12 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	/* the domain died in a nested entry: do not go back in */
 	cmpq	$0, BH_VMF_KILLED(%rdx)
 	jne	bh_vmf_unwind
-	lidt	bh_vmf_idtr(%rip)
 	/* the frame back where the stub's IRET takes it from */
 	movq	BH_VMF_IST_FRAME(%rdx), %rax
 	.irp i, 0, 1, 2, 3, 4, 5, 6, 7, 8
 	popq	8 * \i(%rax)
 	.endr
+	/* the domain's table, and with it the domains' IDT */
 	movq	BH_VMF_DOMAIN_CR3(%rdx), %rcx
 	movq	%rcx, %cr3
 	BH_VMF_FPU_OFF %rcx
@@ -739,14 +735,15 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 SYM_CODE_END(bh_vmf_k_irq)
 
 /*
- * The #DB gate of bh_vmf_idtr, on the kernel's #DB IST stack.  In a domain
- * view its delivery faults (that stack is absent there): the domain's
- * fault, through the minivisor.  So it runs only in the kernel view under
- * the domains' IDT: in a window of the gate, where the domain's RFLAGS
- * and registers may be live (an IRETQ with TF set to a VMFUNC of the gate
- * page into the kernel view traps right after it), or a kernel breakpoint
- * on the gate's own data.  Either way the domain live on this CPU is
- * stopped: the kernel's CR3, IDT and GS base, CR0.TS clear, then
+ * The #DB gate of the domains' IDT, on the kernel's #DB IST stack.  In a
+ * domain view its delivery faults (that stack is absent there): the
+ * domain's fault, through the minivisor.  So it runs only in the kernel
+ * view on a domain's table: in a window of the gate, where the domain's
+ * RFLAGS and registers may be live (an IRETQ with TF set to a VMFUNC of
+ * the gate page into the kernel view traps right after it), or a kernel
+ * breakpoint on the gate's own data read there.  Either way the domain
+ * live on this CPU is stopped: the kernel's CR3 (and IDT), GS base,
+ * CR0.TS clear, then
  * bh_vmf_trap on the kernel stack below the live entry's saved RSP, then
  * bh_vmf_unwind.  The registers it came with are not needed again.
  */
@@ -775,12 +772,14 @@ SYM_CODE_START(bh_vmf_db)
 SYM_CODE_END(bh_vmf_db)
 
 /*
- * The NMI gate of bh_vmf_idtr (vmfunc_gate.h, "Page tables"), on the
+ * The NMI gate of the domains' IDT (vmfunc_gate.h, "Page tables"), on the
  * kernel's NMI IST stack.  Only reached in the kernel view: in a domain
  * view the delivery itself faults (the IST stack is absent there) and the
  * minivisor holds the NMI.  On the domain's table (a window of the gate):
- * count it and return, NMIs unblocked by the IRETQ; under any other CR3:
- * the kernel's handler with the frame as delivered.
+ * count it and return, NMIs unblocked by the IRETQ.  Under any other CR3
+ * (not expected: only a domain's table maps this IDT, and only
+ * st->domain_cr3 is loaded on this CPU): the kernel's handler with the
+ * frame as delivered.
  */
 SYM_CODE_START(bh_vmf_nmi)
 	UNWIND_HINT_IRET_REGS

@@ -99,34 +99,44 @@ struct bh_vmf_cpu {
  * into the domain view, and st->kernel_cr3 just after each VMFUNC back,
  * before it touches anything but this CPU's state (which, with the gate
  * page and bh_vmf_cpus, every domain table maps).  Both values carry the
- * no-flush bit when CR4.PCIDE is set.  Between the two instructions the
- * CPU is in the kernel view on the domain's table: an NMI there (IF = 0
- * everywhere else) enters bh_vmf_nmi (the NMI gate of bh_vmf_idtr, on the
+ * no-flush bit when CR4.PCIDE is set.
+ * The IDT goes with the page table: IDTR always holds the kernel's
+ * (CPU_ENTRY_AREA_RO_IDT, the same linear address on every CPU), and every
+ * domain table maps that address to the domains' IDT (domains/domain.c),
+ * the kernel's tables to the kernel's.  So the CR3 load of a crossing
+ * switches the IDT too, with no LIDT and no moment where the IDT and the
+ * page table disagree (bhdomains takes _PAGE_GLOBAL off the kernel's PTE
+ * for that address while loaded: a global TLB entry would outlive a CR3
+ * load).  Between the domain's CR3 load and the VMFUNC into the domain
+ * view, and between the VMFUNC back and the kernel's CR3 load, the CPU is
+ * in the kernel view on the domain's table and IDT: an NMI there (IF = 0
+ * everywhere else) enters bh_vmf_nmi (the domains' NMI gate, on the
  * kernel's NMI IST stack, which every domain table maps), which counts it
  * in st->nmis and returns; bh_domain_call raises one NMI in the kernel
- * view afterwards, as for the NMIs the minivisor holds.  An NMI under any
- * other CR3 goes on to the kernel's handler (st->nmi_target) untouched.
+ * view afterwards, as for the NMIs the minivisor holds.
  */
 extern const char bh_vmf_nmi[];
 
 /*
- * #DB of bh_vmf_idtr (the kernel's #DB IST): bh_vmf_db.  A domain view
+ * #DB of the domains' IDT (the kernel's #DB IST): bh_vmf_db.  A domain view
  * cannot take it (the IST stack is absent there: the delivery faults, a
- * fault of the domain).  In the kernel view under bh_vmf_idtr it is a
+ * fault of the domain).  In the kernel view on a domain's table it is a
  * trap in a window of the gate: a domain's IRETQ with TF set to a VMFUNC
  * of the gate page into the kernel view traps right after that VMFUNC,
  * with the domain's RSP, page table and registers still live (the
  * kernel's #DB handler must not run there).  bh_vmf_db loads the kernel's
- * CR3, IDT and GS base, moves below the live entry's saved RSP and calls
- * bh_vmf_trap (kernel view, IF = 0), which reports and kills the domain
- * live on the CPU and sets st->killed; then the entry unwinds (-EFAULT).
+ * CR3 (so IDT) and GS base, moves below the live entry's saved RSP and
+ * calls bh_vmf_trap (kernel view, IF = 0), which reports and kills the
+ * domain live on the CPU and sets st->killed; then the entry unwinds
+ * (-EFAULT).
  * frame: the IRET frame the trap pushed (RIP first).
  */
 extern const char bh_vmf_db[];
 void bh_vmf_trap(struct bh_vmf_cpu *st, const u64 *frame);
 
 /*
- * Exitless interrupts.  While a domain runs, IDTR holds bh_vmf_idtr: the
+ * Exitless interrupts.  While a domain runs, its page table puts the
+ * domains' IDT where IDTR points (above, "Page tables"): the
  * kernel's vectors 0-31 (an exception in the domain view reaches kernel
  * text, which is not executable there: an EPT violation, a fault of the
  * domain; an NMI's delivery faults the same way and the minivisor holds
@@ -141,21 +151,20 @@ void bh_vmf_trap(struct bh_vmf_cpu *st, const u64 *frame);
  * base, moves to the kernel stack below the live entry and copies the
  * frame there from st->ist_frame (never from the stub's RSP, which a
  * domain jumping into a stub chooses), so an entry nested in the handler
- * may take interrupts on the same IST area; loads the kernel's IDT and
- * runs the kernel's handler for the vector as an interrupt of kernel code
- * with IF = 0; then copies the frame back to st->ist_frame, loads the
- * domain's IDT, VMFUNCs back and IRETs.  A nested entry runs below the
+ * may take interrupts on the same IST area; runs the kernel's handler for
+ * the vector as an interrupt of kernel code with IF = 0 (the kernel's CR3,
+ * so its IDT); then copies the frame back to st->ist_frame, loads the
+ * domain's CR3, VMFUNCs back and IRETs.  A nested entry runs below the
  * interrupted RSP.  Counted in st->irqs.  The domain runs with the
  * caller's IF.  Interrupts cannot land between a VMFUNC and the stack
  * switch of a crossing: the gate runs with IF = 0 there.
  */
-extern struct desc_ptr bh_vmf_idtr, bh_vmf_kernel_idtr;
 /*
  * A stub runs for a vector the CPU delivered, or because the domain
  * jumped into it (the shared gate page is executable in its view) with a
  * frame of its own making, to have the kernel run the handler of any
  * vector.  Before the handler, bh_vmf_k_irq asks bh_irq_check (kernel
- * view and stack, the kernel's IDT, IF = 0): delivery of a fixed
+ * view and stack, the kernel's CR3 and IDT, IF = 0): delivery of a fixed
  * interrupt sets its bit in the local APIC's in-service register until
  * the handler's EOI; the APIC's spurious vector sets none and its handler
  * does nothing to forge.  A vector not in service is the domain's fault:
@@ -184,15 +193,19 @@ extern struct bh_vmf_cpu *bh_vmf_cpus[BH_VMF_MAX_CPUS];
 /*
  * Call fn(a0, a1, a2) inside the domain loaded in EPTP slot BH_VMF_SLOT,
  * on st->domain_rsp, and come back.  The caller has preemption disabled,
- * st == bh_vmf_cpus[this CPU], and the domain view loaded in the slot.
+ * st == bh_vmf_cpus[this CPU], st->depth < BH_VMF_MAX_DEPTH (the gate
+ * does not check it: bh_domain_enter's fast path runs only at depth 0,
+ * its slow path refuses a deeper entry), and the domain view loaded in
+ * the slot.
  * Saves rbx, rbp, r12-r15 and RFLAGS on the kernel stack; the domain sees
- * only a0..a2 and fn (every other GPR zero) and runs with RFLAGS =
+ * only a0..a2, fn (in r8), its own RFLAGS value (r9), its RSP (r11) and
+ * the slot (RCX): every other GPR zero.  It runs with RFLAGS =
  * st->domain_flags (X86_EFLAGS_FIXED and the caller's IF: the caller may
  * have disabled interrupts to prepare); on return the callee-saved GPRs
  * and RFLAGS (IF, AC and DF included) are what they were.  Caller-saved
  * GPRs other than RAX are not zeroed on the way back: they go to the
  * kernel, not to the domain, and the C caller treats them as clobbered.
- * Returns fn's RAX, or -EBUSY when nested deeper than BH_VMF_MAX_DEPTH.
+ * Returns fn's RAX.
  * st->kernel_gs must hold the kernel's GS base: a domain can change GS
  * base without a VM exit (SWAPGS, WRGSBASE, WRMSR of the passed-through
  * MSR), so every crossing into the kernel view (this return and
@@ -211,7 +224,7 @@ extern struct bh_vmf_cpu *bh_vmf_cpus[BH_VMF_MAX_CPUS];
  * isolated driver's text by the load-time scan.
  */
 long bh_vmf_enter(unsigned long a0, unsigned long a1, unsigned long a2,
-		  unsigned long fn, struct bh_vmf_cpu *st);
+		  struct bh_vmf_cpu *st, unsigned long fn);
 
 /*
  * Domain -> kernel: called by domain code inside a bh_vmf_enter on this
