@@ -1119,6 +1119,12 @@ static void fault_cases(void)
 	}
 	fault_case("read_kernel_image", bhtest_dom_load,
 		   (unsigned long)&jiffies, 0);
+	/*
+	 * where the gate's kernel sides read this CPU's state pointer: in
+	 * the domain's own table, but the table page behind it and the page
+	 * are the kernel's
+	 */
+	fault_case("read_state_pointer", bhtest_dom_load, BH_VMF_ID_VA, 0);
 	/* reads another domain's memory */
 	victim = bh_domain_create("bhvictim");
 	if (!IS_ERR(victim) && vpage &&

@@ -72,6 +72,38 @@ int bh_pt_map(struct bh_pt *pt, u64 va, u64 pa, u64 len, unsigned int shift)
 	return 0;
 }
 
+void bh_pt_root_sync(const struct bh_pt *pt, u64 *root)
+{
+	unsigned int i;
+
+	for (i = 256; i < 512; i++)
+		root[i] = pt->root[i];
+}
+
+void bh_pt_id_table(u64 *p, u64 p_pa, u64 id_pa)
+{
+	unsigned int i;
+
+	for (i = 0; i < 512; i++)
+		p[i] = 0;
+	p[1] = (p_pa & BH_PT_ADDR) | BH_PT_LEAF;
+	p[2] = (id_pa & BH_PT_ADDR) | BH_PT_LEAF;
+}
+
+int bh_pt_root_with_id(const struct bh_pt *pt, u64 *root, u64 p_pa)
+{
+	unsigned int i;
+
+	for (i = 0; i < 256; i++)
+		if (pt->root[i] & BH_PT_P)
+			return -EINVAL;
+	for (i = 0; i < 256; i++)
+		root[i] = 0;
+	root[pt->levels == 5 ? 0 : 1] = (p_pa & BH_PT_ADDR) | BH_PT_TABLE;
+	bh_pt_root_sync(pt, root);
+	return 0;
+}
+
 int bh_pt_lookup(const struct bh_pt *pt, u64 va, u64 *pa)
 {
 	const u64 *t = pt->root;

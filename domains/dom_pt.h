@@ -79,4 +79,25 @@ int bh_pt_map(struct bh_pt *pt, u64 va, u64 pa, u64 len, unsigned int shift);
 /* the physical address va translates to, or -ENOENT */
 int bh_pt_lookup(const struct bh_pt *pt, u64 va, u64 *pa);
 
+/*
+ * One linear address, BH_PT_ID_VA, that translates to a page of each
+ * CPU's own (trampolines/vmfunc_gate.h, BH_VMF_ID_VA), with one table
+ * page per CPU shared by all domains and one root page per CPU and
+ * domain.  The CPU's page p (bh_pt_id_table) holds entry 1 = p itself
+ * and entry 2 = the CPU's id page; a root of pt's for the CPU
+ * (bh_pt_root_with_id) is pt's upper half (the kernel's addresses) plus
+ * one lower-half entry that points at p: entry 1 with 4 levels, entry 0
+ * with 5.  BH_PT_ID_VA has index 1 at levels 4, 3 and 2 and 2 at level
+ * 1 (and 0 at level 5), so both walk root, p, p, p, then the id page.
+ * Entries of p carry a leaf's flags (no PS; accessed and dirty preset,
+ * so the CPU never writes them), valid at every level.  Linear address 0
+ * stays unmapped (entry 0 of the 4-level root, of p with 5 levels).  pt
+ * itself must leave its lower half empty.
+ */
+#define BH_PT_ID_VA	0x8040202000ULL
+void bh_pt_id_table(u64 *p, u64 p_pa, u64 id_pa);
+/* root (a 4 KiB page): 0, or -EINVAL if pt has a lower-half entry */
+int bh_pt_root_with_id(const struct bh_pt *pt, u64 *root, u64 p_pa);
+/* root's upper half from pt's again (pt may have gained top-level entries) */
+void bh_pt_root_sync(const struct bh_pt *pt, u64 *root);
 #endif /* BH_DOM_PT_H */

@@ -101,6 +101,7 @@ static_assert(offsetof(struct bh_vmf_cpu, yield_rsp) == BH_VMF_YIELD_RSP);
 static_assert(offsetof(struct bh_vmf_cpu, yield_idx) == BH_VMF_YIELD_IDX);
 static_assert(offsetof(struct bh_vmf_cpu, yield_arg) == BH_VMF_YIELD_ARG);
 static_assert(sizeof(struct bh_vmf_cpu) == BH_VMF_CPU_SIZE);
+static_assert(BH_VMF_ID_VA == BH_PT_ID_VA);
 static_assert(BH_PERM_R == MV_PERM_R && BH_PERM_W == MV_PERM_W &&
 	      BH_PERM_X == MV_PERM_X);
 
@@ -114,8 +115,12 @@ struct bh_domain {
 	u64 crossings[BH_VMF_MAX_CPUS], crossings_seen[BH_VMF_MAX_CPUS];
 	/* its page table; the blocks its table pages come from */
 	struct bh_pt pt;
-	u64 cr3;			/* root | PCID, without the no-flush bit */
-	u64 cr3_noflush;		/* the same with it (if CR4.PCIDE) */
+	/*
+	 * each CPU's root of it (dom_pt.h, bh_pt_root_with_id) | PCID,
+	 * without the no-flush bit
+	 */
+	u64 cr3[BH_VMF_MAX_CPUS];
+	u64 *root[BH_VMF_MAX_CPUS];
 	void *pt_block[BH_PT_MAX_BLOCKS];
 	unsigned int pt_blocks, pt_used;	/* pages used in the last block */
 	int pt_err;
@@ -133,6 +138,15 @@ static struct bh_page *bh_pages;
 static struct bh_grant bh_grants[BH_MAX_GRANTS];
 static struct bh_domain *bh_doms[BH_MAX_DOMAINS];
 static struct bh_vmf_cpu *bh_states;
+/* &bh_states[cpu], set at load: one load on the crossing's fast path */
+static struct bh_vmf_cpu *bh_st[BH_VMF_MAX_CPUS];
+/*
+ * Each CPU's id page (its first word is &bh_states[cpu], the rest 0) and
+ * the table page that maps it at BH_VMF_ID_VA in each domain's root for
+ * the CPU (vmfunc_gate.h; dom_pt.h, bh_pt_id_table).  Kernel memory:
+ * absent from every domain view.
+ */
+static u64 *bh_id_page[BH_VMF_MAX_CPUS], *bh_id_table[BH_VMF_MAX_CPUS];
 /* the domain whose view sits in EPTP slot BH_VMF_SLOT of each CPU */
 static struct bh_domain *bh_loaded[BH_VMF_MAX_CPUS];
 /*
@@ -421,6 +435,16 @@ static u64 bh_kva_to_pfn(const void *va)
  * Translate [va, va + len) in d's table as the kernel does (its present
  * 4 KiB pages; the direct map is there already).
  */
+/* every CPU's root of d gets a new top-level entry of d->pt too */
+static void bh_pt_roots_sync(struct bh_domain *d)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++)
+		if (d->root[cpu])
+			bh_pt_root_sync(&d->pt, d->root[cpu]);
+}
+
 static int bh_pt_mirror(struct bh_domain *d, unsigned long va, size_t len)
 {
 	unsigned long end = PAGE_ALIGN(va + len);
@@ -441,6 +465,7 @@ static int bh_pt_mirror(struct bh_domain *d, unsigned long va, size_t len)
 			return d->pt_err ? d->pt_err : ret;
 		}
 	}
+	bh_pt_roots_sync(d);
 	return 0;
 }
 
@@ -448,8 +473,9 @@ static int bh_pt_mirror(struct bh_domain *d, unsigned long va, size_t len)
  * d's page table: all RAM at its direct-map address and the kernel image
  * (2 MiB pages: an access there is an EPT violation naming the page, not
  * a #PF), each CPU's entry area (GDT, TSS, IST stacks: what delivering an
- * event reads), the gate page and the per-CPU state pointers.  The
- * domain's own module pages come with bh_domain_map.
+ * event reads), the gate pages, the domains' IDT where IDTR points; then
+ * a root per CPU with that CPU's id page at BH_VMF_ID_VA.  The domain's
+ * own module pages come with bh_domain_map.
  */
 static int bh_pt_build(struct bh_domain *d)
 {
@@ -488,16 +514,32 @@ static int bh_pt_build(struct bh_domain *d)
 	if (!ret)
 		ret = bh_pt_mirror(d, (unsigned long)bh_vmf_kgate_start,
 				   bh_vmf_kgate_end - bh_vmf_kgate_start);
-	if (!ret)
-		ret = bh_pt_mirror(d, (unsigned long)bh_vmf_cpus,
-				   sizeof(bh_vmf_cpus));
 	/* where IDTR points, the domains' IDT (vmfunc_gate.h, "Page tables") */
 	if (!ret)
 		ret = bh_pt_map(&d->pt, CPU_ENTRY_AREA_RO_IDT, __pa(bh_idt),
 				PAGE_SIZE, BH_PT_4K);
-	d->cr3 = d->pt.root_pa | (bh_pcide ? BH_DOM_PCID : 0);
-	d->cr3_noflush = d->cr3 | bh_cr3_noflush;
-	return ret;
+	if (ret)
+		return ret;
+	/*
+	 * a root per CPU that may come online (one page each): the shared
+	 * table, and this CPU's state pointer at BH_VMF_ID_VA
+	 */
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		u64 pa, *root = bh_pt_alloc(d, &pa);
+
+		if (!root)
+			return d->pt_err;
+		ret = bh_pt_root_with_id(&d->pt, root,
+					 __pa(bh_id_table[cpu]));
+		if (ret) {
+			pr_err(BH_NAME ": domain %s cpu %d: its table maps a lower-half address: %d\n",
+			       d->name, raw_smp_processor_id(), ret);
+			return ret;
+		}
+		d->root[cpu] = root;
+		d->cr3[cpu] = pa | (bh_pcide ? BH_DOM_PCID : 0);
+	}
+	return 0;
 }
 
 /*
@@ -1049,7 +1091,7 @@ static noinline long bh_enter_prepare(struct bh_domain *d,
 			return -EIO;
 		}
 		bh_loaded[cpu] = d;
-		st->domain_cr3 = d->cr3;
+		st->domain_cr3 = d->cr3[cpu];
 		/* its interrupts are delivered on its IST area for this CPU */
 		bh_ist_set(cpu, bh_ist_top(d, cpu));
 		st->ist_frame = bh_ist_top(d, cpu) -
@@ -1157,7 +1199,7 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 	struct mv_fault_record *rec;
 	unsigned long flags;
 	long ret;
-	u64 cr3;
+	u64 cr3, fl;
 	int cpu;
 
 	/*
@@ -1169,7 +1211,7 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 	 */
 	local_irq_save(flags);
 	cpu = smp_processor_id();
-	st = bh_vmf_cpus[cpu];	/* &bh_states[cpu], one load */
+	st = bh_st[cpu];
 	if (slow) {
 		ret = bh_enter_prepare(d, st, cpu, task_rsp);
 		if (ret) {
@@ -1198,8 +1240,9 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 	rec = bh_fault_rec[cpu];
 	rec->kernel_cr3 = cr3;
 	st->kernel_cr3 = cr3 | bh_cr3_noflush;
-	st->domain_flags = X86_EFLAGS_FIXED | (flags & X86_EFLAGS_IF);
-	ret = bh_vmf_enter(a0, a1, a2, st, (unsigned long)fn);
+	fl = X86_EFLAGS_FIXED | (flags & X86_EFLAGS_IF);
+	st->domain_flags = fl;
+	ret = bh_vmf_enter(a0, a1, a2, st, (unsigned long)fn, fl);
 	d->crossings[cpu]++;
 	/*
 	 * the next entries need no flush of the domain's PCID (the fast
@@ -1207,7 +1250,7 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 	 * this value)
 	 */
 	if (slow)
-		st->domain_cr3 = d->cr3_noflush;
+		st->domain_cr3 = d->cr3[cpu] | bh_cr3_noflush;
 	if (unlikely(st->yielded | st->bad_seg | READ_ONCE(d->dead) |
 		     (READ_ONCE(rec->nmis_deferred) + READ_ONCE(st->nmis) !=
 		      bh_nmis_seen[cpu])))
@@ -2309,11 +2352,12 @@ u64 bh_domain_gate_ticks(struct bh_domain *d, const void *fn,
 		local_irq_restore(flags);
 		return 0;
 	}
-	st->domain_cr3 = d->cr3_noflush;
+	st->domain_cr3 = d->cr3[cpu] | bh_cr3_noflush;
 	st->domain_flags = X86_EFLAGS_FIXED;
 	t0 = rdtsc_ordered();
 	for (i = 0; i < n; i++)
-		bh_vmf_enter(0, 0, 0, st, (unsigned long)fn);
+		bh_vmf_enter(0, 0, 0, st, (unsigned long)fn,
+			     X86_EFLAGS_FIXED);
 	t1 = rdtsc_ordered();
 	d->crossings[cpu] += n;
 	bh_raise_deferred_nmis(cpu, st);
@@ -2469,6 +2513,18 @@ static int bh_gate_page_check(void)
 	return 0;
 }
 
+static void bh_id_pages_free(void)
+{
+	int cpu;
+
+	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++) {
+		free_page((unsigned long)bh_id_page[cpu]);
+		free_page((unsigned long)bh_id_table[cpu]);
+		bh_id_page[cpu] = NULL;
+		bh_id_table[cpu] = NULL;
+	}
+}
+
 static int __init bh_domains_init(void)
 {
 	struct mv_hc_result res;
@@ -2515,11 +2571,23 @@ static int __init bh_domains_init(void)
 		goto out;
 	}
 	bh_pages = vzalloc(array_size(npages, sizeof(*bh_pages)));
-	/* one state per CPU, and a spare one (vmfunc_gate.h, bh_vmf_cpus) */
-	bh_states = kcalloc(nr_cpu_ids + 1, sizeof(*bh_states), GFP_KERNEL);
+	/* one state and one id page per CPU (vmfunc_gate.h, BH_VMF_ID_VA) */
+	bh_states = kcalloc(nr_cpu_ids, sizeof(*bh_states), GFP_KERNEL);
 	if (!bh_pages || !bh_states) {
 		ret = -ENOMEM;
 		goto out;
+	}
+	for (cpu = 0; cpu < nr_cpu_ids; cpu++) {
+		bh_id_page[cpu] = (u64 *)get_zeroed_page(GFP_KERNEL);
+		bh_id_table[cpu] = (u64 *)get_zeroed_page(GFP_KERNEL);
+		if (!bh_id_page[cpu] || !bh_id_table[cpu]) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		bh_st[cpu] = &bh_states[cpu];
+		bh_id_page[cpu][0] = (u64)bh_st[cpu];
+		bh_pt_id_table(bh_id_table[cpu], __pa(bh_id_table[cpu]),
+			       __pa(bh_id_page[cpu]));
 	}
 	bh_owner_init(&bh_map, bh_pages, 0, npages, bh_grants, BH_MAX_GRANTS,
 		      bh_owner_log, NULL);
@@ -2528,8 +2596,6 @@ static int __init bh_domains_init(void)
 	bh_pcide = __read_cr4() & X86_CR4_PCIDE;
 	bh_cr3_noflush = bh_pcide ? BH_CR3_NOFLUSH : 0;
 	rdmsrl(MSR_LSTAR, bh_lstar);
-	for (cpu = 0; cpu < BH_VMF_MAX_CPUS; cpu++)
-		bh_vmf_cpus[cpu] = &bh_states[min_t(int, cpu, nr_cpu_ids)];
 	ret = bh_ist_claim();
 	if (ret)
 		goto out;
@@ -2571,7 +2637,7 @@ out:
 	cpus_read_unlock();
 	free_page((unsigned long)bh_idt);
 	bh_ist_release();
-	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
+	bh_id_pages_free();
 	cpumask_clear(&bh_cpus);
 	kfree(bh_states);
 	vfree(bh_pages);
@@ -2589,7 +2655,7 @@ static void __exit bh_domains_exit(void)
 	bh_idt_alias_release();
 	bh_ist_release();
 	free_page((unsigned long)bh_idt);
-	memset(bh_vmf_cpus, 0, sizeof(bh_vmf_cpus));
+	bh_id_pages_free();
 	kfree(bh_states);
 	vfree(bh_pages);
 }

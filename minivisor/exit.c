@@ -549,7 +549,7 @@ static enum mv_action h_wrmsr(struct mv_cpu *c, struct mv_regs *r)
 			return MV_SKIP;
 	}
 	switch (msr) {
-	case MSR_TSC_AUX:	/* the gates find their CPU by it */
+	case MSR_TSC_AUX:	/* the kernel's getcpu (RDTSCP, RDPID) */
 		if (v >> 32)
 			break;
 		wrmsrl(MSR_TSC_AUX, v);

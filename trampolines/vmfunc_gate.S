@@ -35,8 +35,9 @@
  *     view traps right after it.  #DB of the domains' IDT is bh_vmf_db, which
  *     stops the domain (in a domain view the #DB's IST stack is absent:
  *     its delivery faults, as before).
- *   - RSP after the exit comes only from the per-CPU saved slot, found by
- *     the CPU number in TSC_AUX (RDTSCP), never from %gs or the domain.
+ *   - RSP after the exit comes only from the per-CPU saved slot, found
+ *     through the domain's table for this CPU (BH_VMF_ID_VA), never from
+ *     %gs or the domain.
  *   - depth == 0 on the return path (a domain jumping into the exit without
  *     an entry) stops at ud2 in the kernel view.
  *   - IF: the domain runs with st->domain_flags (the caller's IF, AC = DF
@@ -103,19 +104,17 @@
 .endm
 
 /*
- * Kernel view, just after the VMFUNC back: \st = this CPU's struct
- * bh_vmf_cpu, found from TSC_AUX (the CPU number; no GS, no stack is
- * trusted yet).  Every entry of bh_vmf_cpus points at a state (a spare
- * one, depth 0, for a CPU without one: vmfunc_gate.h).  Clobbers RAX,
- * RCX, RDX.
+ * Kernel view, just after the VMFUNC back, still on the domain's table
+ * for this CPU: \st = this CPU's struct bh_vmf_cpu, the word at
+ * BH_VMF_ID_VA (vmfunc_gate.h; no GS, no register, no stack is trusted
+ * yet).  Only on a domain's table: on the kernel's, that address is user
+ * memory.  A 64-bit absolute load, which only RAX takes: clobbers RAX.
  */
-.if BH_VMF_MAX_CPUS & (BH_VMF_MAX_CPUS - 1)
-.error "BH_VMF_MAX_CPUS must be a power of 2"
-.endif
 .macro BH_VMF_CPU_STATE st:req
-	rdtscp
-	andl	$(BH_VMF_MAX_CPUS - 1), %ecx
-	movq	bh_vmf_cpus(, %rcx, 8), \st
+	movabsq	BH_VMF_ID_VA, %rax
+	.ifnc \st, %rax
+	movq	%rax, \st
+	.endif
 .endm
 
 /*
@@ -446,9 +445,10 @@ bh_vmf_kgate_start:
 	ANNOTATE_NOENDBR	/* the page is mapped by its address, not called */
 
 /*
- * long bh_vmf_enter(a0 = rdi, a1 = rsi, a2 = rdx, st = rcx, fn = r8):
- * st in RCX, which the VMFUNC's index replaces; fn in r8, where the
- * domain side calls it.
+ * long bh_vmf_enter(a0 = rdi, a1 = rsi, a2 = rdx, st = rcx, fn = r8,
+ * fl = r9): st in RCX, which the VMFUNC's index replaces; fn in r8,
+ * where the domain side calls it; fl (= st->domain_flags) in r9, where
+ * the domain side's POPF takes it.
  */
 SYM_FUNC_START(bh_vmf_enter)
 	pushfq
@@ -464,8 +464,6 @@ SYM_FUNC_START(bh_vmf_enter)
 	movq	%rsp, BH_VMF_KERNEL_RSP(%rcx, %rax, 8)
 	incq	BH_VMF_DEPTH(%rcx)
 	movq	BH_VMF_DOMAIN_RSP(%rcx), %r11
-	/* the domain runs with st->domain_flags (IF: the caller's) */
-	movq	BH_VMF_DOMAIN_FLAGS(%rcx), %r9
 	/*
 	 * the domain's page table, still in the kernel view, and with it the
 	 * domains' IDT: interrupts in the domain view go to the stubs (IF = 0
@@ -485,7 +483,7 @@ SYM_FUNC_END(bh_vmf_enter)
 /*
  * Back from the domain (bh_vmf_in): kernel view, the domain's CR3, IF = 0
  * (or 1 after a jump past the CLI: the CLI below), r8 = the domain's
- * result.  This CPU's state from TSC_AUX, the kernel's CR3 (and IDT), RSP
+ * result.  This CPU's state (BH_VMF_ID_VA), the kernel's CR3 (and IDT), RSP
  * from the saved slot, then bh_vmf_enter's caller.
  */
 SYM_CODE_START_LOCAL(bh_vmf_k_return)
@@ -497,16 +495,16 @@ SYM_CODE_START_LOCAL(bh_vmf_k_return)
 	 * kernel side of the gate starts so)
 	 */
 	cli
-	BH_VMF_CPU_STATE %rdx
+	BH_VMF_CPU_STATE %rax
 .Lvmf_k_return_st:
-	BH_VMF_KERNEL_SIDE %rdx, %rax, %rcx, .Lvmf_bad_return
-	BH_VMF_CHECK_FS %rdx, %rcx
-	decq	BH_VMF_DEPTH(%rdx)
-	movq	BH_VMF_KERNEL_RSP - 8(%rdx, %rax, 8), %rsp
+	BH_VMF_KERNEL_SIDE %rax, %rdx, %rcx, .Lvmf_bad_return
+	BH_VMF_CHECK_FS %rax, %rcx
+	decq	BH_VMF_DEPTH(%rax)
+	movq	BH_VMF_KERNEL_RSP - 8(%rax, %rdx, 8), %rsp
 	/* RSP at bh_vmf_enter's saved r15: its frame from here on */
 	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
 		    sp_offset=BH_VMF_ENTER_FRAME
-	incq	BH_VMF_ENTRIES(%rdx)
+	incq	BH_VMF_ENTRIES(%rax)
 	movq	%r8, %rax
 	BH_VMF_TO_CALLER ret_hint=1
 	/* exit without a live entry: the kernel view, an untrusted RSP */
@@ -594,13 +592,13 @@ SYM_CODE_END(bh_vmf_k_out)
 SYM_CODE_START_LOCAL(bh_vmf_k_yield)
 	UNWIND_HINT_UNDEFINED
 	cli
-	BH_VMF_CPU_STATE %rdx
-	movq	%r11, BH_VMF_YIELD_RSP(%rdx)
-	movq	%r10, BH_VMF_YIELD_IDX(%rdx)
-	movq	%rdi, BH_VMF_YIELD_ARG(%rdx)
-	movq	%rsi, BH_VMF_YIELD_ARG + 8(%rdx)
-	movq	%r9, BH_VMF_YIELD_ARG + 16(%rdx)
-	movq	$1, BH_VMF_YIELDED(%rdx)
+	BH_VMF_CPU_STATE %rax
+	movq	%r11, BH_VMF_YIELD_RSP(%rax)
+	movq	%r10, BH_VMF_YIELD_IDX(%rax)
+	movq	%rdi, BH_VMF_YIELD_ARG(%rax)
+	movq	%rsi, BH_VMF_YIELD_ARG + 8(%rax)
+	movq	%r9, BH_VMF_YIELD_ARG + 16(%rax)
+	movq	$1, BH_VMF_YIELDED(%rax)
 	xorl	%r8d, %r8d
 	jmp	.Lvmf_k_return_st
 SYM_CODE_END(bh_vmf_k_yield)
@@ -620,7 +618,7 @@ SYM_CODE_START_LOCAL(bh_vmf_k_irq)
 	UNWIND_HINT_UNDEFINED
 	/* IF = 0 already after a delivery, not after a jump to the VMFUNC */
 	cli
-	/* this CPU's state from TSC_AUX, the kernel's CR3 */
+	/* this CPU's state (BH_VMF_ID_VA), the kernel's CR3 */
 	BH_VMF_CPU_STATE %rdx
 	movq	BH_VMF_KERNEL_CR3(%rdx), %rax
 	movq	%rax, %cr3
@@ -776,10 +774,10 @@ SYM_CODE_END(bh_vmf_db)
  * kernel's NMI IST stack.  Only reached in the kernel view: in a domain
  * view the delivery itself faults (the IST stack is absent there) and the
  * minivisor holds the NMI.  On the domain's table (a window of the gate):
- * count it and return, NMIs unblocked by the IRETQ.  Under any other CR3
- * (not expected: only a domain's table maps this IDT, and only
- * st->domain_cr3 is loaded on this CPU): the kernel's handler with the
- * frame as delivered.
+ * count it and return, NMIs unblocked by the IRETQ.  Only a domain's table
+ * maps this IDT, and it maps the state (BH_VMF_ID_VA); under a CR3 other
+ * than st->domain_cr3 (not expected: the gate loads only that one on
+ * this CPU) the kernel's handler, with the frame as delivered.
  */
 SYM_CODE_START(bh_vmf_nmi)
 	UNWIND_HINT_IRET_REGS
@@ -806,7 +804,7 @@ SYM_CODE_START(bh_vmf_nmi)
 	xchgq	%rax, (%rsp)
 	ANNOTATE_UNRET_SAFE
 	ret
-	/* no state on this CPU (the spare one): nothing to hand it to */
+	/* no kernel handler recorded: nothing to hand it to */
 1:	ud2
 SYM_CODE_END(bh_vmf_nmi)
 
@@ -860,8 +858,3 @@ SYM_CODE_START_LOCAL(bh_vmf_unwind)
 .Lvmf_bad_unwind:
 	ud2
 SYM_CODE_END(bh_vmf_unwind)
-
-	.pushsection .data, "aw"
-	.balign 8
-SYM_DATA(bh_vmf_cpus, .fill BH_VMF_MAX_CPUS, 8, 0)
-	.popsection

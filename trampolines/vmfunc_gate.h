@@ -16,9 +16,10 @@
 
 #define BH_VMF_SLOT		1	/* EPTP-list slot of the entered domain */
 #define BH_VMF_MAX_DEPTH	4	/* nesting limit of kernel -> domain */
-#define BH_VMF_MAX_CPUS		64	/* bh_vmf_cpus[] size, a power of 2 */
+#define BH_VMF_MAX_CPUS		64	/* CPU ids bhdomains handles */
 #define BH_VMF_FIRST_IRQ	32	/* vectors from here on: exitless stubs */
 #define BH_VMF_IRQ_STUB_SIZE	16	/* bytes per stub in bh_vmf_irq_stubs */
+#define BH_VMF_ID_VA		0x8040202000	/* this CPU's state pointer: below */
 
 /* struct bh_vmf_cpu offsets, for the assembly */
 #define BH_VMF_KERNEL_RSP	0	/* [BH_VMF_MAX_DEPTH] saved RSPs */
@@ -98,8 +99,8 @@ struct bh_vmf_cpu {
  * the gate loads st->domain_cr3 in the kernel view just before each VMFUNC
  * into the domain view, and st->kernel_cr3 just after each VMFUNC back,
  * before it touches anything but this CPU's state (which, with the gate
- * page and bh_vmf_cpus, every domain table maps).  Both values carry the
- * no-flush bit when CR4.PCIDE is set.
+ * pages, every domain table maps: below, BH_VMF_ID_VA).  Both values
+ * carry the no-flush bit when CR4.PCIDE is set.
  * The IDT goes with the page table: IDTR always holds the kernel's
  * (CPU_ENTRY_AREA_RO_IDT, the same linear address on every CPU), and every
  * domain table maps that address to the domains' IDT (domains/domain.c),
@@ -179,29 +180,32 @@ extern const char bh_vmf_irq_stubs[];	/* vector v at + (v - 32) * 16 */
 extern u64 bh_vmf_irq_target[256];	/* the kernel's handler per vector */
 
 /*
- * The return path finds this CPU's state from the CPU number in TSC_AUX
- * (RDTSCP), not from %gs, which a domain can change with SWAPGS.  TSC_AUX
- * is (node << 12) | cpu, written only by the kernel (a WRMSR from a domain
- * view exits); the gate masks it with BH_VMF_MAX_CPUS - 1 and uses the
- * entry without further checks, so every entry must point at a state: a
- * CPU that has none (offline when bhdomains loaded) points at a spare one
- * whose depth stays 0, where every way back into the kernel stops at ud2.
- * bhdomains refuses to load when nr_cpu_ids > BH_VMF_MAX_CPUS.
+ * The kernel sides of the gate find this CPU's state through the page
+ * table, not through %gs (a domain can change GS base with SWAPGS) nor
+ * any register: a domain has a root table per CPU (domains/dom_pt.h,
+ * bh_pt_root_with_id), the shared table but for linear address
+ * BH_VMF_ID_VA (= BH_PT_ID_VA), which maps that CPU's id page, whose
+ * first word is the address of the CPU's struct bh_vmf_cpu.  The gate
+ * loads only this CPU's root (st->domain_cr3), and no code a domain may
+ * execute loads CR3, so a kernel side, still on the domain's table just
+ * after its VMFUNC out, gets its state in one load (no RDTSCP).  The id
+ * page is kernel memory, absent from every domain view.  bhdomains
+ * refuses to load when nr_cpu_ids > BH_VMF_MAX_CPUS.
  */
-extern struct bh_vmf_cpu *bh_vmf_cpus[BH_VMF_MAX_CPUS];
 
 /*
  * Call fn(a0, a1, a2) inside the domain loaded in EPTP slot BH_VMF_SLOT,
  * on st->domain_rsp, and come back.  The caller has preemption disabled,
- * st == bh_vmf_cpus[this CPU], st->depth < BH_VMF_MAX_DEPTH (the gate
+ * st is this CPU's state, st->depth < BH_VMF_MAX_DEPTH (the gate
  * does not check it: bh_domain_enter's fast path runs only at depth 0,
  * its slow path refuses a deeper entry), and the domain view loaded in
  * the slot.
  * Saves rbx, rbp, r12-r15 and RFLAGS on the kernel stack; the domain sees
  * only a0..a2, fn (in r8), its own RFLAGS value (r9), its RSP (r11) and
- * the slot (RCX): every other GPR zero.  It runs with RFLAGS =
- * st->domain_flags (X86_EFLAGS_FIXED and the caller's IF: the caller may
- * have disabled interrupts to prepare); on return the callee-saved GPRs
+ * the slot (RCX): every other GPR zero.  It runs with RFLAGS = fl, which
+ * the caller has also stored in st->domain_flags (for the call-outs and
+ * interrupts inside): X86_EFLAGS_FIXED and the caller's IF (the caller
+ * may have disabled interrupts to prepare); on return the callee-saved GPRs
  * and RFLAGS (IF, AC and DF included) are what they were.  Caller-saved
  * GPRs other than RAX are not zeroed on the way back: they go to the
  * kernel, not to the domain, and the C caller treats them as clobbered.
@@ -224,7 +228,7 @@ extern struct bh_vmf_cpu *bh_vmf_cpus[BH_VMF_MAX_CPUS];
  * isolated driver's text by the load-time scan.
  */
 long bh_vmf_enter(unsigned long a0, unsigned long a1, unsigned long a2,
-		  struct bh_vmf_cpu *st, unsigned long fn);
+		  struct bh_vmf_cpu *st, unsigned long fn, u64 fl);
 
 /*
  * Domain -> kernel: called by domain code inside a bh_vmf_enter on this

@@ -139,12 +139,65 @@ static void out_of_memory(void)
 	UNIT_EXPECT_INT(pt.tables, 4);
 }
 
+/*
+ * A CPU's root: BH_PT_ID_VA walks root, p, p, p down to the id page,
+ * linear address 0 stays unmapped, the kernel half is pt's (also after
+ * pt gains a top-level entry); 4 and 5 levels.
+ */
+static void root_with_id(void)
+{
+	u64 kva = 0xffffffffc0123000ULL, kva2 = 0xffffc90000000000ULL, pa;
+	u64 *copy, copy_pa = 0, *p, p_pa = 0;
+	const u64 id = 0x4242000ULL;
+	unsigned int levels;
+	struct bh_pt pt, c;
+
+	for (levels = 4; levels <= 5; levels++) {
+		setup(&pt, levels);
+		UNIT_EXPECT_INT(bh_pt_map(&pt, kva, 0x5000, 0x1000, BH_PT_4K), 0);
+		p = t_alloc(NULL, &p_pa);
+		memset(p, 0xff, 4096);
+		bh_pt_id_table(p, p_pa, id);
+		UNIT_EXPECT_INT(p[0], 0);
+		UNIT_EXPECT_INT(p[1], p_pa | 0x63);
+		UNIT_EXPECT_INT(p[2], id | 0x63);
+		UNIT_EXPECT_INT(p[511], 0);
+		copy = t_alloc(NULL, &copy_pa);
+		memset(copy, 0xff, 4096);
+		UNIT_EXPECT_INT(bh_pt_root_with_id(&pt, copy, p_pa), 0);
+		UNIT_EXPECT_INT(copy[levels == 5 ? 0 : 1], p_pa | 0x23);
+		UNIT_EXPECT_INT(copy[levels == 5 ? 1 : 0], 0);
+		UNIT_EXPECT_INT(copy[255], 0);
+		c = pt;
+		c.root = copy;
+		c.root_pa = copy_pa;
+		UNIT_EXPECT_INT(bh_pt_lookup(&c, BH_PT_ID_VA + 8, &pa), 0);
+		UNIT_EXPECT_INT(pa, id + 8);
+		UNIT_EXPECT_INT(bh_pt_lookup(&c, 0, &pa), -ENOENT);
+		UNIT_EXPECT_INT(bh_pt_lookup(&c, 0x1000, &pa), -ENOENT);
+		UNIT_EXPECT_INT(bh_pt_lookup(&c, kva + 8, &pa), 0);
+		UNIT_EXPECT_INT(pa, 0x5008);
+		UNIT_EXPECT_INT(bh_pt_lookup(&c, kva2, &pa), -ENOENT);
+		/* a new top-level entry of pt reaches the copy by a sync */
+		UNIT_EXPECT_INT(bh_pt_map(&pt, kva2, 0x6000, 0x1000, BH_PT_4K), 0);
+		bh_pt_root_sync(&pt, copy);
+		UNIT_EXPECT_INT(bh_pt_lookup(&c, kva2, &pa), 0);
+		UNIT_EXPECT_INT(pa, 0x6000);
+		UNIT_EXPECT_INT(bh_pt_lookup(&pt, BH_PT_ID_VA, &pa), -ENOENT);
+		/* pt with a lower-half entry: refused */
+		UNIT_EXPECT_INT(bh_pt_map(&pt, 0x200000, 0x200000, 0x1000,
+					  BH_PT_4K), 0);
+		UNIT_EXPECT_INT(bh_pt_root_with_id(&pt, copy, p_pa), -EINVAL);
+	}
+}
+
 static const struct unit_case cases[] = {
 	UNIT_CASE(map_4k_entries),
 	UNIT_CASE(map_2m_entries),
 	UNIT_CASE(bad_arguments),
 	UNIT_CASE(five_levels),
 	UNIT_CASE(out_of_memory),
+	UNIT_CASE(root_with_id),
 };
 
 UNIT_MAIN(cases)

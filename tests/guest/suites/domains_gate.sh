@@ -145,6 +145,11 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	fpu_x87 exception 7 \(#NM\) raised by domain code at bhtest_dom_x87
 	irq_ist_unusable exception 14 \(#PF\) raised by domain code at bhtest_dom_spin.*: write of 0xff8, mapped nowhere in the kernel
 	EOF
+	# the read at BH_VMF_ID_VA (0x8040202000, the gate's state pointer):
+	# the walk meets the CPU's id table, the kernel's
+	ktap_dmesg fault_reported_read_state_pointer \
+		"bhdomains: domain bhfault cpu [0-9]+: fault at 0x8040202000: read of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT" \
+		"no dmesg line for the read at BH_VMF_ID_VA"
 	# the interrupts whose delivery into a domain failed: ended, raised again
 	n=$(dmesg | grep -cE "bhdomains: domain bhfault cpu [0-9]+: vector 0x[0-9a-f]+ was in service when the domain faulted \(its delivery into the domain failed\): ended and raised again")
 	if [ "$n" -ge 1 ]; then
