@@ -526,6 +526,11 @@ static struct bh_domain *fault_domain_new(u64 **page, const char *t)
 {
 	struct bh_domain *d;
 
+	/*
+	 * where this case's dmesg lines start: domains_gate.sh checks the
+	 * first fault lines after it
+	 */
+	pr_info(T "# case %s\n", t);
 	*page = (u64 *)get_zeroed_page(GFP_KERNEL);
 	d = *page ? fault_domain(*page) : ERR_PTR(-ENOMEM);
 	if (!IS_ERR(d))

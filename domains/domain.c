@@ -431,10 +431,6 @@ static u64 bh_kva_to_pfn(const void *va)
 	return pte_pfn(*pte) + ((p & ~page_level_mask(level)) >> PAGE_SHIFT);
 }
 
-/*
- * Translate [va, va + len) in d's table as the kernel does (its present
- * 4 KiB pages; the direct map is there already).
- */
 /* every CPU's root of d gets a new top-level entry of d->pt too */
 static void bh_pt_roots_sync(struct bh_domain *d)
 {
@@ -445,6 +441,10 @@ static void bh_pt_roots_sync(struct bh_domain *d)
 			bh_pt_root_sync(&d->pt, d->root[cpu]);
 }
 
+/*
+ * Translate [va, va + len) in d's table as the kernel does (its present
+ * 4 KiB pages; the direct map is there already), in every CPU's root too.
+ */
 static int bh_pt_mirror(struct bh_domain *d, unsigned long va, size_t len)
 {
 	unsigned long end = PAGE_ALIGN(va + len);

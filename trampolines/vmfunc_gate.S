@@ -222,6 +222,26 @@
 .endm
 
 /*
+ * The way out of an entry, kernel view, IF = 0, \st = this CPU's state,
+ * r8 = the result: the kernel side's start (BH_VMF_KERNEL_SIDE, \depth
+ * = st->depth, else \bad), FS base, depth - 1, RSP from the saved slot,
+ * the caller's registers and RFLAGS, RAX = r8, RET.  In bh_vmf_k_return
+ * (inside bh_vmf_enter's symbol, for objtool) and in bh_vmf_k_yield.
+ */
+.macro BH_VMF_K_RETURN st:req, depth:req, tmp:req, bad:req
+	BH_VMF_KERNEL_SIDE \st, \depth, \tmp, \bad
+	BH_VMF_CHECK_FS \st, \tmp
+	decq	BH_VMF_DEPTH(\st)
+	movq	BH_VMF_KERNEL_RSP - 8(\st, \depth, 8), %rsp
+	/* RSP at bh_vmf_enter's saved r15: its frame from here on */
+	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
+		    sp_offset=BH_VMF_ENTER_FRAME
+	incq	BH_VMF_ENTRIES(\st)
+	movq	%r8, %rax
+	BH_VMF_TO_CALLER ret_hint=1
+.endm
+
+/*
  * Kernel view, the domain's CR3 just loaded: CR0.TS for the domain (its
  * x87/SSE/AVX instructions fault with #NM; vmfunc_gate.h).  The kernel's
  * side clears it with CLTS just after its own CR3 load, so TS is set in
@@ -478,15 +498,17 @@ SYM_FUNC_START(bh_vmf_enter)
 	 */
 	UNWIND_HINT_UNDEFINED
 	jmp	bh_vmf_in
-SYM_FUNC_END(bh_vmf_enter)
 
 /*
  * Back from the domain (bh_vmf_in): kernel view, the domain's CR3, IF = 0
  * (or 1 after a jump past the CLI: the CLI below), r8 = the domain's
  * result.  This CPU's state (BH_VMF_ID_VA), the kernel's CR3 (and IDT), RSP
- * from the saved slot, then bh_vmf_enter's caller.
+ * from the saved slot, then bh_vmf_enter's caller.  Inside bh_vmf_enter's
+ * symbol: its RET is the function's return (without one in its bounds
+ * objtool takes bh_vmf_enter for a function that never returns, and
+ * the code after each call of it for dead).
  */
-SYM_CODE_START_LOCAL(bh_vmf_k_return)
+SYM_INNER_LABEL(bh_vmf_k_return, SYM_L_LOCAL)
 	UNWIND_HINT_UNDEFINED
 	/*
 	 * IF = 0 before the kernel's CR3 and IDT: a domain that jumps to the
@@ -496,21 +518,11 @@ SYM_CODE_START_LOCAL(bh_vmf_k_return)
 	 */
 	cli
 	BH_VMF_CPU_STATE %rax
-.Lvmf_k_return_st:
-	BH_VMF_KERNEL_SIDE %rax, %rdx, %rcx, .Lvmf_bad_return
-	BH_VMF_CHECK_FS %rax, %rcx
-	decq	BH_VMF_DEPTH(%rax)
-	movq	BH_VMF_KERNEL_RSP - 8(%rax, %rdx, 8), %rsp
-	/* RSP at bh_vmf_enter's saved r15: its frame from here on */
-	UNWIND_HINT type=UNWIND_HINT_TYPE_CALL sp_reg=ORC_REG_SP \
-		    sp_offset=BH_VMF_ENTER_FRAME
-	incq	BH_VMF_ENTRIES(%rax)
-	movq	%r8, %rax
-	BH_VMF_TO_CALLER ret_hint=1
+	BH_VMF_K_RETURN %rax, %rdx, %rcx, .Lvmf_bad_return
 	/* exit without a live entry: the kernel view, an untrusted RSP */
 .Lvmf_bad_return:
 	ud2
-SYM_CODE_END(bh_vmf_k_return)
+SYM_FUNC_END(bh_vmf_enter)
 
 /*
  * The kernel side of bh_vmf_out: kernel view, the domain's CR3, IF = 0,
@@ -600,7 +612,10 @@ SYM_CODE_START_LOCAL(bh_vmf_k_yield)
 	movq	%r9, BH_VMF_YIELD_ARG + 16(%rax)
 	movq	$1, BH_VMF_YIELDED(%rax)
 	xorl	%r8d, %r8d
-	jmp	.Lvmf_k_return_st
+	/* bh_vmf_k_return's way out, expanded here: see bh_vmf_enter */
+	BH_VMF_K_RETURN %rax, %rdx, %rcx, .Lvmf_bad_yield
+.Lvmf_bad_yield:
+	ud2
 SYM_CODE_END(bh_vmf_k_yield)
 
 /*

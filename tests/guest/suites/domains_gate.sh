@@ -114,15 +114,22 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 			ktap_fail forged_exit_irqs_on_window_reached "no interrupt landed in the crossing (domains stopped: ${n:-none})" ;;
 	*)	ktap_skip forged_exit_irqs_on_window_reached "the timer counts instructions only under Bochs" ;;
 	esac
-	# name _ regex the dmesg line must match
+	# name _ regex the case's dmesg lines must match: the first
+	# "stopped at" line and the first "fault at" line after the case's
+	# own start ("# case NAME_stopped", bhtest_dom.c fault_domain_new),
+	# so that each row checks its own case's report
 	while read -r name re; do
-		l=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: stopped at rip .*$re" | head -1)
-		k=$(dmesg | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x[0-9a-f]+: .*$re.*domain dead" | head -1)
-		if [ -n "$l" ] && [ -n "$k" ]; then
+		seg=$(dmesg | sed -n "/bhdom: # case ${name}_stopped\$/,\$p")
+		l=$(printf '%s\n' "$seg" | grep -E "bhdomains: domain bhfault cpu [0-9]+: stopped at rip " | head -1)
+		k=$(printf '%s\n' "$seg" | grep -E "bhdomains: domain bhfault cpu [0-9]+: fault at 0x" | head -1)
+		if [ -z "$seg" ]; then
+			ktap_fail "fault_reported_$name" "no start of the case in dmesg"
+		elif printf '%s\n' "$l" | grep -qE "$re" &&
+		     printf '%s\n' "$k" | grep -qE "fault at 0x[0-9a-f]+: .*$re.*domain dead"; then
 			ktap_ok "fault_reported_$name"
 			ktap_diag "${l#*] }"
 		else
-			ktap_fail "fault_reported_$name" "no dmesg line matching: $re"
+			ktap_fail "fault_reported_$name" "the case's first lines: ${l#*] } / ${k#*] } (want: $re)"
 		fi
 	done <<-'EOF'
 	write_kernel exception 14 \(#PF\) raised by domain code at bhtest_dom_store.*: write of 0x[0-9a-f]+ \(the kernel's memory, gpa 0x[0-9a-f]+\): not in the domain's page table
@@ -132,11 +139,11 @@ if insmod $M/bulkhead.ko && insmod $M/bhdomains.ko; then
 	read_kernel_image read of the kernel's memory \(gpa 0x[0-9a-f]+\) denied by EPT
 	read_other_domain read of domain bhvictim's memory \(gpa 0x[0-9a-f]+\) denied by EPT
 	jump_kernel execute of kfree\+0x0/.* denied by EPT: a jump out of the domain
-	wrmsr privileged instruction: WRMSR MSR 0xc0000103
+	wrmsr_tsc_aux privileged instruction: WRMSR MSR 0xc0000103
 	mov_cr4 privileged instruction: MOV to CR4
 	vmcall privileged instruction: VMCALL
 	port_io port I/O: OUTB port 0x3ff
-	vmfunc VMFUNC leaf 0 with a forged EPTP index 5
+	vmfunc_forged_index VMFUNC leaf 0 with a forged EPTP index 5
 	exception_ud exception 6 \(#UD\) raised by domain code
 	exception_de exception 0 \(#DE\) raised by domain code
 	exception_pf exception 14 \(#PF\) raised by domain code at bhtest_dom_load.*: read of 0x0, mapped nowhere in the kernel
