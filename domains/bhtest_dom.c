@@ -1023,9 +1023,9 @@ out:
  * The IDT comes with the page table (vmfunc_gate.h, "Page tables"): at
  * the address in IDTR the domain's table has the domains' IDT (the gate
  * page's stub for a vector), the kernel's table the kernel's IDT.
- * Without PTI the kernel's mapping there is global, and a global TLB
- * entry would outlive the CR3 load into the domain: bhdomains takes the
- * bit off while loaded (the nopti boots check it).
+ * The kernel's mapping there is global (the CPU entry area's are, PTI
+ * or not), and a global TLB entry would outlive the CR3 load into the
+ * domain: bhdomains takes the bit off while loaded.
  */
 static void idt_alias(struct bh_domain *d)
 {

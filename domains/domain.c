@@ -2071,11 +2071,12 @@ static int bh_idt_build(void)
 /*
  * The kernel's PTE of CPU_ENTRY_AREA_RO_IDT, and whether it was global.
  * A domain table maps that address to bh_idt; a global TLB entry of the
- * kernel's mapping (no PTI: kernel mappings are global) would survive the
- * CR3 load into the domain and leave the kernel's IDT live there (its
- * handlers are not executable in a domain view: every interrupt would be
- * a fault of the domain).  So the PTE is not global while bhdomains is
- * loaded; the bit comes back at unload.  With PTI it is not global anyway.
+ * kernel's mapping would survive the CR3 load into the domain and leave
+ * the kernel's IDT live there (its handlers are not executable in a
+ * domain view: every interrupt would be a fault of the domain).  The CPU
+ * entry area's PTEs are global wherever the CPU has PGE, PTI or not
+ * (shared by the user and kernel tables: cea_set_pte).  So the PTE is
+ * not global while bhdomains is loaded; the bit comes back at unload.
  */
 static pte_t *bh_idt_pte;
 static bool bh_idt_was_global;
@@ -2113,6 +2114,9 @@ static void bh_idt_alias_release(void)
 	set_pte(bh_idt_pte, pte_set_flags(*bh_idt_pte, _PAGE_GLOBAL));
 	bh_idt_was_global = false;
 	on_each_cpu(bh_flush_tlb_all, NULL, 1);
+	pr_info(BH_NAME ": the kernel's IDT mapping at %#lx is global again (flags %#lx)\n",
+		CPU_ENTRY_AREA_RO_IDT,
+		(unsigned long)(pte_val(*bh_idt_pte) & 0xfff));
 }
 
 /* the CPUs in bh_cpus lose the fault entry; every CPU's pages are freed */

@@ -92,6 +92,21 @@ cat /sys/kernel/bulkhead/minivisor/log 2>/dev/null | tail -4 | sed 's/^/# mv log
 v=$(sh -c 'echo still-fine | cat')
 [ "$v" = still-fine ] && ktap_ok kernel_fine_after || ktap_fail kernel_fine_after "pipe broken"
 ktap_check rmmod_bhdomains rmmod bhdomains
+# the kernel's IDT mapping: not global while bhdomains is loaded where it
+# was (the CPU entry area's PTEs are global wherever the CPU has PGE),
+# global again after (domain.c, bh_idt_alias_*); one that was not global
+# is left alone
+c=$(dmesg | grep -c "bhdomains: the kernel's IDT mapping at 0x[0-9a-f]* is not global while loaded")
+r=$(dmesg | sed -n "s/.*bhdomains: the kernel's IDT mapping at 0x[0-9a-f]* is global again (flags 0x\([0-9a-f]*\)).*/\1/p" | tail -1)
+if [ "$c" -ge 1 ] && [ -n "$r" ] && [ $((0x$r & 0x100)) -ne 0 ]; then
+	ktap_ok idt_mapping_restored_at_unload
+	ktap_diag "not global while loaded, global again after (flags 0x$r)"
+elif [ "$c" = 0 ] && [ -z "$r" ]; then
+	ktap_ok idt_mapping_restored_at_unload
+	ktap_diag "not global before bhdomains: left as it was"
+else
+	ktap_fail idt_mapping_restored_at_unload "$c lines at load, flags at unload: ${r:-no line}"
+fi
 ktap_check rmmod_bulkhead rmmod bulkhead
 w=$(dmesg | grep -E 'WARNING|BUG|Oops|general protection|invalid opcode|NMI received for unknown reason' | head -1)
 if [ -z "$w" ]; then ktap_ok no_warnings; else ktap_fail no_warnings "$w"; fi
