@@ -95,7 +95,6 @@ static_assert(offsetof(struct bh_vmf_cpu, domain_flags) == BH_VMF_DOMAIN_FLAGS);
 static_assert(offsetof(struct bh_vmf_cpu, kernel_cr3) == BH_VMF_KERNEL_CR3);
 static_assert(offsetof(struct bh_vmf_cpu, domain_cr3) == BH_VMF_DOMAIN_CR3);
 static_assert(offsetof(struct bh_vmf_cpu, nmis) == BH_VMF_NMIS);
-static_assert(offsetof(struct bh_vmf_cpu, nmi_target) == BH_VMF_NMI_TARGET);
 static_assert(offsetof(struct bh_vmf_cpu, yielded) == BH_VMF_YIELDED);
 static_assert(offsetof(struct bh_vmf_cpu, yield_rsp) == BH_VMF_YIELD_RSP);
 static_assert(offsetof(struct bh_vmf_cpu, yield_idx) == BH_VMF_YIELD_IDX);
@@ -115,11 +114,7 @@ struct bh_domain {
 	u64 crossings[BH_VMF_MAX_CPUS], crossings_seen[BH_VMF_MAX_CPUS];
 	/* its page table; the blocks its table pages come from */
 	struct bh_pt pt;
-	/*
-	 * each CPU's root of it (dom_pt.h, bh_pt_root_with_id) | PCID,
-	 * without the no-flush bit
-	 */
-	u64 cr3[BH_VMF_MAX_CPUS];
+	/* each CPU's root of it (dom_pt.h, bh_pt_root_with_id): bh_dom_cr3 */
 	u64 *root[BH_VMF_MAX_CPUS];
 	void *pt_block[BH_PT_MAX_BLOCKS];
 	unsigned int pt_blocks, pt_used;	/* pages used in the last block */
@@ -431,6 +426,12 @@ static u64 bh_kva_to_pfn(const void *va)
 	return pte_pfn(*pte) + ((p & ~page_level_mask(level)) >> PAGE_SHIFT);
 }
 
+/* CR3 for d on cpu: its root there, d's PCID, without the no-flush bit */
+static u64 bh_dom_cr3(const struct bh_domain *d, int cpu)
+{
+	return __pa(d->root[cpu]) | (bh_pcide ? BH_DOM_PCID : 0);
+}
+
 /* every CPU's root of d gets a new top-level entry of d->pt too */
 static void bh_pt_roots_sync(struct bh_domain *d)
 {
@@ -537,7 +538,6 @@ static int bh_pt_build(struct bh_domain *d)
 			return ret;
 		}
 		d->root[cpu] = root;
-		d->cr3[cpu] = pa | (bh_pcide ? BH_DOM_PCID : 0);
 	}
 	return 0;
 }
@@ -1091,7 +1091,7 @@ static noinline long bh_enter_prepare(struct bh_domain *d,
 			return -EIO;
 		}
 		bh_loaded[cpu] = d;
-		st->domain_cr3 = d->cr3[cpu];
+		st->domain_cr3 = bh_dom_cr3(d, cpu);
 		/* its interrupts are delivered on its IST area for this CPU */
 		bh_ist_set(cpu, bh_ist_top(d, cpu));
 		st->ist_frame = bh_ist_top(d, cpu) -
@@ -1250,7 +1250,7 @@ static __always_inline long bh_domain_enter(struct bh_domain *d,
 	 * this value)
 	 */
 	if (slow)
-		st->domain_cr3 = d->cr3[cpu] | bh_cr3_noflush;
+		st->domain_cr3 = bh_dom_cr3(d, cpu) | bh_cr3_noflush;
 	if (unlikely(st->yielded | st->bad_seg | READ_ONCE(d->dead) |
 		     (READ_ONCE(rec->nmis_deferred) + READ_ONCE(st->nmis) !=
 		      bh_nmis_seen[cpu])))
@@ -2025,7 +2025,6 @@ static int bh_idt_build(void)
 	const gate_desc *k;
 	u64 spurious;
 	unsigned int v;
-	int cpu;
 
 	store_idt(&kidt);
 	if (kidt.address != CPU_ENTRY_AREA_RO_IDT ||
@@ -2043,8 +2042,6 @@ static int bh_idt_build(void)
 	for (v = 0; v < 256; v++) {
 		bh_idt[v] = k[v];
 		if (v == NMI_VECTOR) {
-			for (cpu = 0; cpu < nr_cpu_ids; cpu++)
-				bh_states[cpu].nmi_target = gate_offset(&k[v]);
 			pack_gate(&bh_idt[v], GATE_INTERRUPT,
 				  (unsigned long)bh_vmf_nmi, 0, k[v].bits.ist,
 				  __KERNEL_CS);
@@ -2356,7 +2353,7 @@ u64 bh_domain_gate_ticks(struct bh_domain *d, const void *fn,
 		local_irq_restore(flags);
 		return 0;
 	}
-	st->domain_cr3 = d->cr3[cpu] | bh_cr3_noflush;
+	st->domain_cr3 = bh_dom_cr3(d, cpu) | bh_cr3_noflush;
 	st->domain_flags = X86_EFLAGS_FIXED;
 	t0 = rdtsc_ordered();
 	for (i = 0; i < n; i++)

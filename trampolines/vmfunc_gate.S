@@ -788,39 +788,21 @@ SYM_CODE_END(bh_vmf_db)
  * The NMI gate of the domains' IDT (vmfunc_gate.h, "Page tables"), on the
  * kernel's NMI IST stack.  Only reached in the kernel view: in a domain
  * view the delivery itself faults (the IST stack is absent there) and the
- * minivisor holds the NMI.  On the domain's table (a window of the gate):
- * count it and return, NMIs unblocked by the IRETQ.  Only a domain's table
- * maps this IDT, and it maps the state (BH_VMF_ID_VA); under a CR3 other
- * than st->domain_cr3 (not expected: the gate loads only that one on
- * this CPU) the kernel's handler, with the frame as delivered.
+ * minivisor holds the NMI.  So it runs only in a window of the gate, on
+ * this CPU's domain table (only a domain's table maps this IDT, and the
+ * gate loads no other on this CPU): count it and return, NMIs unblocked
+ * by the IRETQ.  (Before session 10 the domains' IDT was loaded by LIDT
+ * and could also be live under the kernel's CR3; an NMI there went on to
+ * the kernel's handler.  That window is gone.)
  */
 SYM_CODE_START(bh_vmf_nmi)
 	UNWIND_HINT_IRET_REGS
 	ENDBR
 	pushq	%rax
-	pushq	%rcx
-	pushq	%rdx
-	BH_VMF_CPU_STATE %rdx
-	movq	%cr3, %rax
-	xorq	BH_VMF_DOMAIN_CR3(%rdx), %rax
-	shlq	$1, %rax		/* bit 63 (no flush) is not in CR3 */
-	jnz	2f
-	incq	BH_VMF_NMIS(%rdx)
-	popq	%rdx
-	popq	%rcx
+	BH_VMF_CPU_STATE %rax
+	incq	BH_VMF_NMIS(%rax)
 	popq	%rax
 	iretq
-2:	movq	BH_VMF_NMI_TARGET(%rdx), %rax
-	testq	%rax, %rax
-	jz	1f
-	popq	%rdx
-	popq	%rcx
-	/* rax back, the target where it was: a RET to it leaves RSP at the frame */
-	xchgq	%rax, (%rsp)
-	ANNOTATE_UNRET_SAFE
-	ret
-	/* no kernel handler recorded: nothing to hand it to */
-1:	ud2
 SYM_CODE_END(bh_vmf_nmi)
 
 	.balign 4096, 0xcc

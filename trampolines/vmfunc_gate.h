@@ -34,14 +34,13 @@
 #define BH_VMF_KERNEL_CR3	96	/* CR3 value the kernel view goes back to */
 #define BH_VMF_DOMAIN_CR3	104	/* CR3 value of the live domain's table */
 #define BH_VMF_NMIS		112	/* NMIs that hit a CR3 window (below) */
-#define BH_VMF_NMI_TARGET	120	/* the kernel's NMI handler */
-#define BH_VMF_YIELDED		128	/* 1: the last entry ended in a yield */
-#define BH_VMF_YIELD_RSP	136	/* the yielding domain's saved RSP */
-#define BH_VMF_YIELD_IDX	144	/* its call number */
-#define BH_VMF_YIELD_ARG	152	/* [3] its arguments */
-#define BH_VMF_IST_FRAME	176	/* where a delivery leaves the stub's frame */
-#define BH_VMF_USER_FS		184	/* FS base at the depth-0 entry */
-#define BH_VMF_CPU_SIZE		192
+#define BH_VMF_YIELDED		120	/* 1: the last entry ended in a yield */
+#define BH_VMF_YIELD_RSP	128	/* the yielding domain's saved RSP */
+#define BH_VMF_YIELD_IDX	136	/* its call number */
+#define BH_VMF_YIELD_ARG	144	/* [3] its arguments */
+#define BH_VMF_IST_FRAME	168	/* where a delivery leaves the stub's frame */
+#define BH_VMF_USER_FS		176	/* FS base at the depth-0 entry */
+#define BH_VMF_CPU_SIZE		184
 
 /*
  * Interrupts in a domain are delivered on an IST stack of their own (TSS
@@ -74,7 +73,6 @@ struct bh_vmf_cpu {
 	u64 kernel_cr3;
 	u64 domain_cr3;
 	u64 nmis;
-	u64 nmi_target;
 	/* left by bh_vmf_yield for bh_domain_call_task (domains/domain.c) */
 	u64 yielded;
 	u64 yield_rsp;

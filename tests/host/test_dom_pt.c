@@ -15,7 +15,7 @@
 #define NTAB	64
 #define PA0	0x7000000ULL	/* fake physical address of table 0 */
 
-static u64 tabs[NTAB][512] __attribute__((aligned(4096)));
+static u64 tabs[NTAB][512] __aligned(4096);
 static int used, limit = NTAB;
 
 static u64 *t_alloc(void *ctx, u64 *pa)

@@ -13,7 +13,7 @@
 #include "unit.h"
 
 #define ARENA_PAGES 64
-static u64 arena[ARENA_PAGES][512] __attribute__((aligned(4096)));
+static u64 arena[ARENA_PAGES][512] __aligned(4096);
 static int used[ARENA_PAGES], n_alloc, fail_after = -1;
 #define BASE 0x100000ULL
 

@@ -48,6 +48,8 @@ static int unit_failed;
 
 #ifndef ARRAY_SIZE
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+/* the kernel's spelling, for code shared with it */
+#define __aligned(x) __attribute__((aligned(x)))
 #endif
 
 static inline int unit_run(const struct unit_case *cases, size_t n)
